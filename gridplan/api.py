@@ -1,0 +1,101 @@
+"""The Python API: load a case, solve it, write the results.
+
+>>> import gridplan
+>>> case = gridplan.load_case("cases/dongguan.yaml")
+>>> result = gridplan.solve(case, days=14)
+>>> result.summary["capacity_mw"]["2030"]
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from gridplan.case import Case, load_case
+from gridplan.errors import SolveError
+from gridplan.highs import SolveOptions, solve_model
+from gridplan.inputs import prepare
+from gridplan.model.core import build_model
+from gridplan.result import Result, collect
+
+
+def restrict(case: Case, year: int | None = None, days: int | None = None, start: str | None = None) -> Case:
+    """A copy of ``case`` limited to one planning year and/or a window of days."""
+    update: dict = {}
+    if year is not None:
+        if year not in case.years:
+            raise SolveError(f"year {year} is not a planning year of case {case.name} ({case.years})")
+        update["years"] = [year]
+        update["policies"] = [p for p in case.policies if p.year == year]
+    if days is not None or start is not None:
+        hours = case.hours.model_copy(update={k: v for k, v in (("days", days), ("start", start)) if v is not None})
+        update["hours"] = hours
+    out = case.model_copy(update=update)
+    out._base_dir, out._file = case.base_dir, case.file
+    return out
+
+
+def solve(
+    case: Case | str | Path,
+    *,
+    year: int | None = None,
+    days: int | None = None,
+    start: str | None = None,
+    method: str = "ipm",
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    drop_policies: tuple[str, ...] = (),
+    verbose: bool = False,
+) -> Result:
+    """Build and solve a case.
+
+    Parameters
+    ----------
+    case : Case or path
+    year : int, optional
+        Solve this planning year only.
+    days, start : optional
+        Model ``days`` days from ``start`` (MM-DD) instead of the case's hours.
+    method : str
+        HiGHS method: ``ipm`` (default, with crossover), ``simplex``, ``pdlp``, ``choose``.
+    time_limit_s, mip_gap, threads : optional
+        Solver limits.
+    drop_policies : tuple of str
+        Policies to leave out (used to price a rule).
+
+    Returns
+    -------
+    Result
+        ``status`` says whether the solution is optimal; infeasible or failed
+        solves come back with empty tables (see :func:`require_solution`).
+    """
+    t0 = time.perf_counter()
+    if not isinstance(case, Case):
+        case = load_case(case)
+    case = restrict(case, year, days, start)
+    data = prepare(case)
+    t1 = time.perf_counter()
+    ctx = build_model(data, drop_policies=drop_policies)
+    t2 = time.perf_counter()
+    opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose)
+    outcome = solve_model(ctx.model, opts)
+    t3 = time.perf_counter()
+    timings = {"inputs": t1 - t0, "build": t2 - t1, **outcome.timings_s}
+    options = {"method": method, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
+               "hours": int(data.n_hours), "years": list(case.years), "dropped_policies": list(drop_policies)}
+    result = collect(ctx, outcome, timings, options)
+    result.timings_s["total"] = time.perf_counter() - t0
+    result.timings_s["solve"] = outcome.timings_s["solve"]
+    result.timings_s["build"] = (t2 - t1) + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
+    _ = t3
+    return result
+
+
+def require_solution(result: Result) -> Result:
+    """Raise :class:`SolveError` with a plain message when ``result`` holds no solution."""
+    if result.status in ("optimal", "time_limit") and not result.dispatch.empty:
+        return result
+    if result.status in ("infeasible", "unbounded_or_infeasible"):
+        raise SolveError(f"case {result.case}: the targets and limits cannot all hold ({result.message})")
+    raise SolveError(f"case {result.case}: the solver stopped without a solution ({result.message})")

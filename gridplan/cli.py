@@ -1,0 +1,192 @@
+"""The ``gridplan`` command line.
+
+User mistakes (bad case files, missing inputs) print one line each naming
+the file, the field and the fix, and exit with code 2 and no traceback;
+``--debug`` shows the traceback. A case that cannot be solved exits with 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gridplan.errors import GridplanError, InputError, InputErrors
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
+console = Console(stderr=True)
+out = Console()
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for every error.")) -> None:
+    _state["debug"] = debug
+
+
+def _fail(exc: BaseException) -> None:
+    """Report a gridplan error as plain lines and exit (2 for input mistakes, 1 otherwise)."""
+    if _state["debug"]:
+        raise exc
+    if isinstance(exc, InputErrors):
+        console.print(f"[bold red]{len(exc.errors)} problem(s) in the input:[/]")
+        for e in exc.errors:
+            console.print(f"  [red]✗[/] {e.line()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if isinstance(exc, InputError):
+        console.print(f"[red]✗[/] {exc.line()}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    console.print(f"[red]✗[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def validate(case: Path = typer.Argument(..., help="Case file (YAML).")) -> None:
+    """Check a case file and report every problem found."""
+    from gridplan.case import load_case
+    from gridplan.inputs import prepare
+
+    try:
+        c = load_case(case)
+        data = prepare(c)
+    except GridplanError as exc:
+        _fail(exc)
+        return
+    out.print(
+        f"[green]✓[/] {case}: case {c.name!r} is valid: {len(c.nodes)} node(s), years {c.years}, "
+        f"{len(c.generators)} generators, {len(c.storage)} storage, {len(c.demand_response)} DR, "
+        f"{len(c.policies)} policies, {data.n_hours} h modelled"
+    )
+
+
+@app.command()
+def solve(
+    case: Path = typer.Argument(..., help="Case file (YAML)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the results (written atomically)."),
+    year: Optional[int] = typer.Option(None, help="Solve this planning year only."),
+    days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
+    start: Optional[str] = typer.Option(None, help="First day (MM-DD) of the modelled window."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit, seconds."),
+    method: str = typer.Option("ipm", help="HiGHS method: ipm, simplex, pdlp or choose."),
+    mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap."),
+    threads: Optional[int] = typer.Option(None, help="Solver threads."),
+) -> None:
+    """Find the least-cost capacity mix and its hourly operation; write the results."""
+    import gridplan
+    from gridplan.api import require_solution
+
+    try:
+        with console.status(f"Loading {case} ..."):
+            c = gridplan.load_case(case)
+        with console.status(f"Building and solving {c.name} (HiGHS {method}) ..."):
+            result = gridplan.solve(c, year=year, days=days, start=start, method=method, time_limit_s=time_limit,
+                                    mip_gap=mip_gap, threads=threads)
+        require_solution(result)
+        folder = gridplan.write_result(result, out_dir)
+    except GridplanError as exc:
+        _fail(exc)
+        return
+    _print_summary(result)
+    out.print(f"[green]✓[/] results written to {folder}")
+
+
+@app.command()
+def targets(
+    case: Path = typer.Argument(..., help="Case file (YAML)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write the full result with the target report here."),
+    year: Optional[int] = typer.Option(None, help="One planning year only."),
+    days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
+    method: str = typer.Option("ipm", help="HiGHS method."),
+) -> None:
+    """Report every target: required, achieved, met, active, shadow price and the cost of the rule."""
+    import gridplan
+    from gridplan.rules import target_report
+
+    try:
+        c = gridplan.load_case(case)
+        result = target_report(c, year=year, days=days, method=method, progress=console)
+        if out_dir is not None:
+            gridplan.write_result(result, out_dir)
+    except GridplanError as exc:
+        _fail(exc)
+        return
+    _print_targets(result)
+
+
+def _print_summary(result) -> None:
+    s = result.summary
+    table = Table(title=f"{s['case']}: {s['status']}, total {s['objective_cny'] / 1e6:,.1f} million CNY (discounted)")
+    table.add_column("technology")
+    years = list(s["capacity_mw"])
+    for y in years:
+        table.add_column(f"{y} MW", justify="right")
+    techs = sorted({t for y in years for t in s["capacity_mw"][y]})
+    for t in techs:
+        table.add_row(t, *[f"{s['capacity_mw'][y].get(t, 0.0):,.0f}" for y in years])
+    out.print(table)
+    _print_targets(result)
+    for y, k in s["kpis"].items():
+        out.print(
+            f"{y}: unserved {k['unserved_energy_mwh']:,.0f} MWh, curtailment {100 * k['vre_curtailment_share']:.1f} %, "
+            f"imports {100 * k['import_share']:.1f} % of demand, emissions {k['emissions_t'] / 1e6:,.2f} Mt CO2"
+        )
+    t = s["timings_s"]
+    out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s, total {t.get('total', 0):.1f} s")
+
+
+def _print_targets(result) -> None:
+    if result.targets.empty:
+        return
+    table = Table(title="Targets")
+    cols = ["name", "year", "required", "achieved", "unit", "hard", "met", "active", "shadow_price"]
+    if "cost_of_rule_cny" in result.targets:
+        cols.append("cost_of_rule_cny")
+    for col in cols:
+        table.add_column(col, justify="right" if col not in ("name", "unit") else "left")
+    for r in result.targets.to_dict("records"):
+        cells = []
+        for col in cols:
+            v = r[col]
+            if isinstance(v, bool):
+                cells.append("[green]yes[/]" if v else ("[red]no[/]" if col == "met" else "no"))
+            elif isinstance(v, float):
+                cells.append(f"{v:,.1f}" if v == v else "-")
+            else:
+                cells.append(str(v))
+        table.add_row(*cells)
+    out.print(table)
+
+
+def _mount_weather() -> None:
+    """Mount the weather commands (``gridplan weather ...``, ``gridplan profiles``)."""
+    from gridplan.weather import cli as weather_cli
+
+    app.add_typer(weather_cli.app, name="weather", help="Read, fetch and synthesise weather.")
+
+    @app.command()
+    def profiles(
+        city: str = typer.Option(..., "--city", help="Shipped city: dongguan, jieyang, zhaoqing, zhuhai, ruijin."),
+        out_file: Optional[Path] = typer.Option(None, "--out", help="Plot file (HTML)."),
+    ) -> None:
+        """Print annual full-load hours of PV and wind and demand for a city, and plot them."""
+        try:
+            weather_cli.profiles_command(city, out_file)
+        except GridplanError as exc:
+            _fail(exc)
+
+
+_mount_weather()
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("[red]✗[/] interrupted; no partial result was written")
+        sys.exit(130)

@@ -1,0 +1,199 @@
+"""Hand a pyomo model to HiGHS in memory and bring the solution back.
+
+Route (measured fastest here, see bench/README.md): pyomo's
+``LinearStandardFormCompiler`` in mixed form gives the constraint matrix as
+scipy sparse arrays; they go to ``highspy.HighsLp`` and ``Highs.passModel``
+without any LP file. Primal values are written back into the pyomo
+variables; row duals are kept per pyomo constraint.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+#: HiGHS ``solver`` option for each method name gridplan accepts.
+METHODS = {"simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp", "choose": "choose"}
+
+
+@dataclass
+class SolveOptions:
+    """Options for HiGHS.
+
+    Attributes
+    ----------
+    method : str
+        ``ipm`` (interior point, then crossover to a vertex: exact duals),
+        ``simplex`` (dual simplex), ``pdlp`` or ``choose``.
+    time_limit_s : float | None
+        Wall-clock limit in seconds.
+    mip_gap : float | None
+        Relative MIP gap at which to stop.
+    threads : int | None
+        Threads HiGHS may use.
+    crossover : bool
+        With ``ipm``: run crossover (needed for a basic solution).
+    verbose : bool
+        Print HiGHS's log.
+    """
+
+    method: str = "ipm"
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    crossover: bool = True
+    verbose: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class SolveOutcome:
+    """What came back from HiGHS."""
+
+    status: str  # optimal | infeasible | unbounded | time_limit | error
+    message: str
+    objective: float | None
+    has_solution: bool
+    duals: dict  # ConstraintData -> dual (model units)
+    timings_s: dict
+    mip_gap: float | None = None
+    mip_bound: float | None = None
+    n_columns: int = 0
+    n_rows: int = 0
+    n_nonzeros: int = 0
+    basis: object = None
+
+
+def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(columns)
+    lo = np.empty(n)
+    hi = np.empty(n)
+    integer = np.zeros(n, dtype=bool)
+    for i, v in enumerate(columns):
+        lb, ub = v.bounds
+        lo[i] = -highspy.kHighsInf if lb is None else lb
+        hi[i] = highspy.kHighsInf if ub is None else ub
+        integer[i] = v.is_integer() or v.is_binary()
+    return lo, hi, integer
+
+
+def to_highs_lp(model: pyo.ConcreteModel):
+    """Compile ``model`` into a ``highspy.HighsLp`` plus the maps back to pyomo."""
+    info = LinearStandardFormCompiler().write(model, mixed_form=True)
+    A = info.A.tocsc()
+    n_rows, n_cols = A.shape
+    row_lo = np.full(n_rows, -highspy.kHighsInf)
+    row_hi = np.full(n_rows, highspy.kHighsInf)
+    rhs = np.asarray(info.rhs, dtype=float)
+    kinds = np.array([r.bound_type for r in info.rows], dtype=int) if n_rows else np.zeros(0, dtype=int)
+    row_lo[kinds <= 0] = rhs[kinds <= 0]
+    row_hi[kinds >= 0] = rhs[kinds >= 0]
+    col_lo, col_hi, integer = _bounds(info.columns)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(n_cols)
+    lp.col_cost_ = c
+    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    lp.col_lower_ = col_lo
+    lp.col_upper_ = col_hi
+    lp.row_lower_ = row_lo
+    lp.row_upper_ = row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    return lp, info, bool(integer.any())
+
+
+def _status_name(h: highspy.Highs, status) -> str:
+    S = highspy.HighsModelStatus
+    if status == S.kOptimal:
+        return "optimal"
+    if status in (S.kInfeasible,):
+        return "infeasible"
+    if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        return "unbounded_or_infeasible"
+    if status in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt):
+        return "time_limit"
+    return "error"
+
+
+def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None, warm_basis=None) -> SolveOutcome:
+    """Solve ``model`` with HiGHS; write primal values into its variables.
+
+    Returns
+    -------
+    SolveOutcome
+        Status, objective, duals per constraint and timings (seconds).
+    """
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    lp, info, is_mip = to_highs_lp(model)
+    t1 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    if options.method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, not {options.method!r}")
+    h.setOptionValue("solver", METHODS[options.method])
+    if options.method == "ipm":
+        h.setOptionValue("run_crossover", "on" if options.crossover else "off")
+    if options.time_limit_s:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.threads:
+        h.setOptionValue("threads", int(options.threads))
+    for k, v in options.extra.items():
+        h.setOptionValue(k, v)
+    h.passModel(lp)
+    if warm_basis is not None:
+        h.setBasis(warm_basis)
+    t2 = time.perf_counter()
+    h.run()
+    t3 = time.perf_counter()
+    status = h.getModelStatus()
+    name = _status_name(h, status)
+    sol_info = h.getInfo()
+    has_solution = sol_info.primal_solution_status >= 2 if hasattr(sol_info, "primal_solution_status") else name == "optimal"
+    duals: dict = {}
+    objective = None
+    basis = None
+    if has_solution:
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value)
+        for var, val in zip(info.columns, x):
+            var.set_value(float(val), skip_validation=True)
+        for var, expr in info.eliminated_vars:
+            var.set_value(pyo.value(expr), skip_validation=True)
+        objective = float(sol_info.objective_function_value)
+        if not is_mip and sol.dual_valid:
+            y = np.asarray(sol.row_dual)
+            for row, dual in zip(info.rows, y):
+                duals[row.constraint] = duals.get(row.constraint, 0.0) + float(dual)
+        if not is_mip:
+            basis = h.getBasis()
+    t4 = time.perf_counter()
+    outcome = SolveOutcome(
+        status=name,
+        message=h.modelStatusToString(status),
+        objective=objective,
+        has_solution=bool(has_solution),
+        duals=duals,
+        timings_s={"compile": t1 - t0, "handoff": t2 - t1, "solve": t3 - t2, "readback": t4 - t3},
+        n_columns=lp.num_col_,
+        n_rows=lp.num_row_,
+        n_nonzeros=len(lp.a_matrix_.value_),
+        basis=basis,
+    )
+    if is_mip and has_solution:
+        outcome.mip_gap = float(sol_info.mip_gap)
+        outcome.mip_bound = float(sol_info.mip_dual_bound)
+    return outcome

@@ -1,0 +1,94 @@
+"""Capacity by vintage, shared by every family that builds things.
+
+New capacity is a variable per asset and build year (a planning year). It
+counts in every later planning year until it retires (``lifetime_years``
+after its build year); existing blocks count until their ``retire_year``.
+Each surviving vintage costs its annuity (capital recovery factor at the
+case's discount rate) in every year it counts, plus fixed O&M on all
+installed capacity.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from gridplan.case.schema import Asset, value_in_year
+from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor
+
+KW_PER_MW = 1000.0
+
+
+def existing_mw(asset: Asset, year: int) -> float:
+    """Existing capacity of ``asset`` still in service in ``year`` (MW)."""
+    return sum(u.mw for u in asset.existing if u.retire_year is None or year < u.retire_year)
+
+
+def existing_mwh(asset: Asset, year: int, default_duration_h: float) -> float:
+    """Existing storage energy still in service in ``year`` (MWh)."""
+    return sum(
+        (u.mwh if u.mwh is not None else u.mw * default_duration_h)
+        for u in asset.existing
+        if u.retire_year is None or year < u.retire_year
+    )
+
+
+def build_years(asset: Asset, years: list[int]) -> list[int]:
+    """Planning years in which new capacity of ``asset`` may be built."""
+    out = []
+    for v in years:
+        if asset.earliest_year is not None and v < asset.earliest_year:
+            continue
+        if value_in_year(asset.max_new_mw, v, None) == 0.0:
+            continue
+        out.append(v)
+    return out
+
+
+def alive(build_year: int, lifetime_years: int, year: int) -> bool:
+    """Does capacity built in ``build_year`` still stand in ``year``?"""
+    return build_year <= year < build_year + lifetime_years
+
+
+def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, object]:
+    """Add new-build variables, capacity expressions and capacity costs for ``asset``.
+
+    Returns
+    -------
+    dict
+        year -> installed capacity expression (MW), also stored in ``ctx.capacity``.
+    """
+    m, years = ctx.model, ctx.years
+    rate = ctx.data.case.discount_rate
+    vintages = build_years(asset, years)
+    new = None
+    if vintages:
+        def bounds(_m, v):
+            return (value_in_year(asset.min_new_mw, v, 0.0), value_in_year(asset.max_new_mw, v, None))
+
+        new = pyo.Var(vintages, within=pyo.NonNegativeReals, bounds=bounds)
+        m.add_component(f"new_mw__{asset.name}", new)
+    crf = capital_recovery_factor(rate, asset.lifetime_years)
+    caps: dict[int, object] = {}
+    for v in years:
+        ctx.new_capacity[(asset.name, v)] = new[v] if new is not None and v in vintages else 0.0
+    for y in years:
+        standing = [v for v in vintages if alive(v, asset.lifetime_years, y)]
+        cap = existing_mw(asset, y) + sum(new[v] for v in standing)
+        caps[y] = cap
+        ctx.capacity[(asset.name, y)] = cap
+        annuity = sum(
+            crf * value_in_year(asset.capex_cny_per_kw, v, 0.0) * KW_PER_MW * COST_SCALE * new[v] for v in standing
+        )
+        if standing:
+            ctx.add_cost("capex", y, annuity)
+        if asset.fixed_om_cny_per_kw_yr:
+            ctx.add_cost("fixed_om", y, asset.fixed_om_cny_per_kw_yr * KW_PER_MW * COST_SCALE * cap)
+        limit = value_in_year(asset.max_total_mw, y, None)
+        if limit is not None and standing:
+            m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=cap <= limit))
+    return caps
+
+
+def is_fixed(expr) -> bool:
+    """True when a capacity expression holds no variable (a plain number)."""
+    return isinstance(expr, (int, float))

@@ -1,0 +1,178 @@
+"""The model core: time, the energy balance and the objective.
+
+The core knows no technology by name. Each resource family (a module in
+``gridplan.model``) gets a :class:`ModelContext`, adds its own variables and
+constraints to the pyomo model, and registers
+
+* its injections into each node's energy balance (MW, + supply / − use),
+* its annual cost terms (million CNY per year, undiscounted),
+* its capacities, new build and emissions, which the policies read.
+
+The core then writes one balance row per node, year and hour, and the
+objective: the discounted sum over planning years of every annual cost term.
+
+Scaling: costs inside the model are in million CNY (:data:`COST_SCALE`), so
+that coefficients of hourly costs and of annualised capacity costs stay
+within a few orders of magnitude of each other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pyomo.environ as pyo
+
+from gridplan.inputs import ModelData
+
+#: Model cost unit per CNY: the model counts costs in million CNY.
+COST_SCALE = 1e-6
+
+#: Expression builder for one hour: ``t -> pyomo expression`` (MW).
+HourlyTerm = Callable[[int], object]
+
+
+def capital_recovery_factor(rate: float, lifetime_years: int) -> float:
+    """Annuity per unit of capital (1/year) at discount ``rate`` over ``lifetime_years``."""
+    if rate == 0:
+        return 1.0 / lifetime_years
+    growth = (1.0 + rate) ** lifetime_years
+    return rate * growth / (growth - 1.0)
+
+
+def discount_factors(years: list[int], rate: float) -> dict[int, float]:
+    """Present-value weight of each planning year's annual cost, relative to the first year."""
+    first = years[0]
+    return {y: (1.0 + rate) ** -(y - first) for y in years}
+
+
+@dataclass
+class ModelContext:
+    """What the resource families share while the model is built."""
+
+    data: ModelData
+    model: pyo.ConcreteModel
+    #: (node, year) -> list of hourly terms, each t -> MW expression (+ supply, − use)
+    injections: dict[tuple[str, int], list[HourlyTerm]] = field(default_factory=lambda: defaultdict(list))
+    #: (component, year) -> list of annual cost expressions (million CNY per year)
+    costs: dict[tuple[str, int], list] = field(default_factory=lambda: defaultdict(list))
+    #: (asset, year) -> installed capacity expression (MW)
+    capacity: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: (asset, year) -> installed storage energy expression (MWh)
+    energy: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: (asset, build year) -> new capacity variable or 0 (MW)
+    new_capacity: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: (asset, build year) -> new storage energy variable or expression (MWh)
+    new_energy: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: asset -> (node, family, technology label, groups, clean, non_fossil)
+    assets: dict[str, dict] = field(default_factory=dict)
+    #: year -> list of annual emission expressions (t CO2 per year)
+    emissions: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    #: (node, year) -> demand-response capability expression (MW)
+    dr_capability: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: hourly result series: name -> (node, year, kind, pyomo indexed var or expression getter)
+    series: list[dict] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        return self.data.years
+
+    @property
+    def hour_weight(self) -> float:
+        return self.data.hour_weight
+
+    @property
+    def T(self):
+        return self.model.T
+
+    def add_injection(self, node: str, year: int, term: HourlyTerm) -> None:
+        """Add ``term(t)`` (MW, + into the node) to the node's balance in ``year``."""
+        self.injections[(node, year)].append(term)
+
+    def add_cost(self, component: str, year: int, expr) -> None:
+        """Add an annual cost (million CNY per year, undiscounted) under ``component``."""
+        self.costs[(component, year)].append(expr)
+
+    def add_series(self, name: str, node: str, year: int, var, sign: float, unit: str = "mw") -> None:
+        """Record an hourly variable for the dispatch table.
+
+        ``sign`` is +1 for supply into the node, −1 for use; ``unit`` ``mw``
+        series enter the balance check, ``mwh`` ones (state of charge) do not.
+        """
+        self.series.append({"name": name, "node": node, "year": year, "var": var, "sign": sign, "unit": unit})
+
+    def register_asset(self, name: str, node: str, family: str, technology: str, groups, clean: bool, non_fossil: bool) -> None:
+        self.assets[name] = {
+            "node": node,
+            "family": family,
+            "technology": technology,
+            "groups": list(groups),
+            "clean": clean,
+            "non_fossil": non_fossil,
+        }
+
+    def members(self, refs: list[str], families: tuple[str, ...] | None = None) -> list[str]:
+        """Asset names matched by ``refs`` (asset names or groups), optionally of given families."""
+        out = []
+        for name, info in self.assets.items():
+            if families is not None and info["family"] not in families:
+                continue
+            if name in refs or any(g in refs for g in info["groups"]):
+                out.append(name)
+        return out
+
+
+def hourly_array(values, n: int) -> np.ndarray:
+    """A scalar or array as a float array of length ``n``."""
+    arr = np.asarray(values, dtype=float)
+    return np.full(n, float(arr)) if arr.ndim == 0 else arr
+
+
+def previous_hour(t: int, n: int) -> int:
+    """The hour before ``t``, wrapping: storage and ramps are cyclic within the modelled window."""
+    return t - 1 if t > 0 else n - 1
+
+
+def build_model(data: ModelData, families=None, with_policies: bool = True, drop_policies: tuple[str, ...] = ()) -> ModelContext:
+    """Build the whole pyomo model for ``data``.
+
+    Parameters
+    ----------
+    families : list of modules, optional
+        Resource families to add (each has ``add(ctx)``); defaults to all.
+    with_policies : bool
+        Add the case's policies (targets and rules).
+    drop_policies : tuple of str
+        Names of policies left out (to price a rule by removing it).
+    """
+    from gridplan.model import FAMILIES, policies
+
+    m = pyo.ConcreteModel(name=data.case.name)
+    m.T = pyo.RangeSet(0, data.n_hours - 1)
+    ctx = ModelContext(data=data, model=m)
+    for family in families or FAMILIES:
+        family.add(ctx)
+    if with_policies:
+        policies.add(ctx, drop=drop_policies)
+    _add_balance(ctx)
+    _add_objective(ctx)
+    return ctx
+
+
+def _add_balance(ctx: ModelContext) -> None:
+    m, data = ctx.model, ctx.data
+    keys = [(n, y) for n in data.case.nodes for y in ctx.years]
+    index = [(n, y, t) for (n, y) in keys for t in range(data.n_hours)]
+
+    def rule(_m, n, y, t):
+        return sum(term(t) for term in ctx.injections[(n, y)]) == float(data.demand_mw[(n, y)][t])
+
+    m.balance = pyo.Constraint(index, rule=rule)
+
+
+def _add_objective(ctx: ModelContext) -> None:
+    df = discount_factors(ctx.years, ctx.data.case.discount_rate)
+    total = sum(df[y] * sum(exprs) for (_, y), exprs in ctx.costs.items())
+    ctx.model.objective = pyo.Objective(expr=total, sense=pyo.minimize)

@@ -1,0 +1,93 @@
+"""Generators: PV, wind, thermal, hydro, biomass... any plant that only produces.
+
+Each generator adds hourly output ``p[y, t]`` (MW) with
+
+* availability: ``p ≤ a_t · capacity`` (a_t from weather for PV/wind, a
+  constant availability factor for dispatchable plants; a variable bound
+  when the capacity cannot change),
+* a must-run floor ``p ≥ f · capacity`` (heat-led CHP, nuclear),
+* ramp limits ``|p_t − p_{t−1}| ≤ r · capacity`` where ``r < 1``,
+
+its output into its node's balance, and variable O&M plus fuel
+(``fuel price × heat rate``) and emissions (``heat rate × fuel CO2 factor``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from gridplan.case.schema import Generator, value_in_year
+from gridplan.model.capacity import add_capacity, is_fixed
+from gridplan.model.core import COST_SCALE, ModelContext, hourly_array, previous_hour
+
+
+def marginal_cost_cny_per_mwh(gen: Generator, year: int) -> float:
+    """Variable O&M plus fuel cost per MWh of output (CNY/MWh)."""
+    fuel = value_in_year(gen.fuel_price_cny_per_gj, year, 0.0) * gen.heat_rate_gj_per_mwh
+    return gen.variable_om_cny_per_mwh + fuel
+
+
+def co2_t_per_mwh(gen: Generator) -> float:
+    """CO2 emitted per MWh of output (t/MWh)."""
+    return gen.heat_rate_gj_per_mwh * gen.fuel_co2_t_per_gj
+
+
+def add(ctx: ModelContext) -> None:
+    """Add every generator of the case."""
+    for gen in ctx.data.case.generators:
+        _add_generator(ctx, gen)
+
+
+def _add_generator(ctx: ModelContext, gen: Generator) -> None:
+    m, years, n = ctx.model, ctx.years, ctx.data.n_hours
+    ctx.register_asset(gen.name, gen.node, "generator", gen.label, gen.groups, gen.clean, gen.non_fossil)
+    caps = add_capacity(ctx, gen, "generator")
+    avail = hourly_array(ctx.data.availability[gen.name], n)
+
+    def bounds(_m, y, t):
+        # With no new build possible (or no wind/sun) the availability limit is a plain bound.
+        if is_fixed(caps[y]) or avail[t] == 0.0:
+            return (0.0, float(avail[t] * caps[y]) if is_fixed(caps[y]) else 0.0)
+        return (0.0, None)
+
+    p = pyo.Var(years, m.T, bounds=bounds)
+    m.add_component(f"p__{gen.name}", p)
+
+    variable_years = [y for y in years if not is_fixed(caps[y])]
+    active = [(y, t) for y in variable_years for t in range(n) if 0.0 < avail[t] < 1.0]
+    if active:
+        m.add_component(
+            f"availability__{gen.name}",
+            pyo.Constraint(active, rule=lambda _m, y, t: p[y, t] <= float(avail[t]) * caps[y]),
+        )
+    full = [(y, t) for y in variable_years for t in range(n) if avail[t] >= 1.0]
+    if full:
+        m.add_component(f"capacity_limit__{gen.name}", pyo.Constraint(full, rule=lambda _m, y, t: p[y, t] <= caps[y]))
+    if gen.must_run_fraction > 0:
+        floor = np.minimum(gen.must_run_fraction, avail)
+        m.add_component(
+            f"must_run__{gen.name}",
+            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, t] >= float(floor[t]) * caps[y]),
+        )
+    if gen.ramp_fraction_per_h < 1.0:
+        r = gen.ramp_fraction_per_h
+        m.add_component(
+            f"ramp_up__{gen.name}",
+            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, t] - p[y, previous_hour(t, n)] <= r * caps[y]),
+        )
+        m.add_component(
+            f"ramp_down__{gen.name}",
+            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, previous_hour(t, n)] - p[y, t] <= r * caps[y]),
+        )
+
+    w = ctx.hour_weight
+    for y in years:
+        ctx.add_injection(gen.node, y, lambda t, y=y: p[y, t])
+        ctx.add_series(gen.name, gen.node, y, p, +1.0)
+        energy_mwh = w * pyo.quicksum(p[y, t] for t in range(n))
+        cost = marginal_cost_cny_per_mwh(gen, y)
+        if cost:
+            ctx.add_cost("variable_om" if not gen.heat_rate_gj_per_mwh else "fuel_and_vom", y, cost * COST_SCALE * energy_mwh)
+        if co2_t_per_mwh(gen):
+            ctx.emissions[y].append(co2_t_per_mwh(gen) * energy_mwh)

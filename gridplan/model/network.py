@@ -1,0 +1,97 @@
+"""Network: the link to the provincial grid, links between nodes, and unserved energy.
+
+* External grid: imports ``g⁺`` and exports ``g⁻`` (MW) within their limits,
+  imports paid at the (time-of-use shaped) import price and counted with
+  the grid's emission factor, exports paid at the export price.
+* Links: flows both ways between two nodes, each within ``max_mw``, with a
+  loss (``efficiency``) on the receiving end and a wheeling cost.
+* Unserved energy at each node's value of lost load (always present, so a
+  case never becomes infeasible for lack of supply; it is always reported).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from gridplan.case.schema import ExternalGrid, value_in_year
+from gridplan.model.core import COST_SCALE, ModelContext
+
+
+def tou_multiplier(hour_of_day: np.ndarray, grid: ExternalGrid) -> np.ndarray:
+    """Time-of-use price multiplier per hour: peak, valley or flat (1)."""
+    mult = np.ones(len(hour_of_day))
+    mult[np.isin(hour_of_day, grid.tou_peak_hours)] = grid.tou_peak_ratio
+    mult[np.isin(hour_of_day, grid.tou_valley_hours)] = grid.tou_valley_ratio
+    return mult
+
+
+def import_price_cny_per_mwh(grid: ExternalGrid, year: int, hour_of_day: np.ndarray) -> np.ndarray:
+    """Hourly import price (CNY/MWh): the flat price times the time-of-use multiplier."""
+    return value_in_year(grid.import_price_cny_per_mwh, year, 0.0) * tou_multiplier(hour_of_day, grid)
+
+
+def add(ctx: ModelContext) -> None:
+    """Add the external grid, links and unserved energy of every node."""
+    for name, node in ctx.data.case.nodes.items():
+        if node.external is not None:
+            _add_external(ctx, name, node.external)
+        _add_unserved(ctx, name, node.voll_cny_per_mwh)
+    for link in ctx.data.case.links:
+        _add_link(ctx, link)
+
+
+def _add_external(ctx: ModelContext, node: str, grid: ExternalGrid) -> None:
+    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    hod = ctx.data.timestamps.hour.to_numpy()
+    imp_max = {y: value_in_year(grid.import_max_mw, y, 0.0) for y in years}
+    exp_max = {y: value_in_year(grid.export_max_mw, y, 0.0) for y in years}
+    imp = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, imp_max[y]))
+    exp = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, exp_max[y]))
+    m.add_component(f"import__{node}", imp)
+    m.add_component(f"export__{node}", exp)
+    for y in years:
+        price = import_price_cny_per_mwh(grid, y, hod)
+        export_price = value_in_year(grid.export_price_cny_per_mwh, y, 0.0)
+        ctx.add_injection(node, y, lambda t, y=y: imp[y, t] - exp[y, t])
+        ctx.add_series("import", node, y, imp, +1.0)
+        ctx.add_series("export", node, y, exp, -1.0)
+        if imp_max[y] > 0:
+            ctx.add_cost("imports", y, COST_SCALE * w * pyo.quicksum(float(price[t]) * imp[y, t] for t in range(n)))
+            if grid.import_co2_t_per_mwh:
+                ctx.emissions[y].append(grid.import_co2_t_per_mwh * w * pyo.quicksum(imp[y, t] for t in range(n)))
+        if exp_max[y] > 0 and export_price:
+            ctx.add_cost("export_revenue", y, -export_price * COST_SCALE * w * pyo.quicksum(exp[y, t] for t in range(n)))
+
+
+def _add_link(ctx: ModelContext, link) -> None:
+    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    cap = {y: value_in_year(link.max_mw, y, 0.0) for y in years}
+    fwd = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, cap[y]))
+    back = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, cap[y]))
+    m.add_component(f"flow_forward__{link.name}", fwd)
+    m.add_component(f"flow_back__{link.name}", back)
+    eta = link.efficiency
+    a, b = link.from_node, link.to_node
+    for y in years:
+        ctx.add_injection(a, y, lambda t, y=y: eta * back[y, t] - fwd[y, t])
+        ctx.add_injection(b, y, lambda t, y=y: eta * fwd[y, t] - back[y, t])
+        ctx.add_series(f"{link.name}_out", a, y, fwd, -1.0)
+        ctx.add_series(f"{link.name}_in", a, y, back, eta)
+        ctx.add_series(f"{link.name}_out", b, y, back, -1.0)
+        ctx.add_series(f"{link.name}_in", b, y, fwd, eta)
+        if link.cost_cny_per_mwh:
+            ctx.add_cost(
+                "links", y, link.cost_cny_per_mwh * COST_SCALE * w * pyo.quicksum(fwd[y, t] + back[y, t] for t in range(n))
+            )
+
+
+def _add_unserved(ctx: ModelContext, node: str, voll: float) -> None:
+    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    demand = ctx.data.demand_mw
+    lost = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, float(demand[(node, y)][t])))
+    m.add_component(f"unserved__{node}", lost)
+    for y in years:
+        ctx.add_injection(node, y, lambda t, y=y: lost[y, t])
+        ctx.add_series("unserved", node, y, lost, +1.0)
+        ctx.add_cost("unserved_energy", y, voll * COST_SCALE * w * pyo.quicksum(lost[y, t] for t in range(n)))

@@ -1,0 +1,113 @@
+"""Storage: new-type (battery) and pumped hydro.
+
+Each storage asset adds, per year and hour, charge ``c`` and discharge
+``d`` (MW) and state of charge ``e`` (MWh) with
+
+* ``c ≤ P``, ``d ≤ P`` (installed power, MW), ``e ≤ E`` (installed energy, MWh),
+* ``e_t = (1 − loss) · e_{t−1} + η_c · c_t − d_t / η_d`` (one-hour steps),
+  cyclic within the modelled window so that no energy is created,
+* new energy between ``min_duration_h`` and ``max_duration_h`` times new
+  power; when the two are equal (pumped hydro) energy follows power and
+  has no variable of its own.
+
+Power capex is per kW, energy capex per kWh.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from gridplan.case.schema import Storage, value_in_year
+from gridplan.model.capacity import KW_PER_MW, add_capacity, alive, build_years, existing_mwh, is_fixed
+from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor, previous_hour
+
+
+def add(ctx: ModelContext) -> None:
+    """Add every storage asset of the case."""
+    for s in ctx.data.case.storage:
+        _add_storage(ctx, s)
+
+
+def _add_energy(ctx: ModelContext, s: Storage) -> dict[int, object]:
+    """New energy by vintage and installed energy by year (MWh), with energy capex."""
+    m, years = ctx.model, ctx.years
+    vintages = build_years(s, years)
+    fixed_duration = s.min_duration_h == s.max_duration_h
+    new_e = None
+    if vintages and not fixed_duration:
+        new_e = pyo.Var(vintages, within=pyo.NonNegativeReals)
+        m.add_component(f"new_mwh__{s.name}", new_e)
+        m.add_component(
+            f"min_duration__{s.name}",
+            pyo.Constraint(vintages, rule=lambda _m, v: new_e[v] >= s.min_duration_h * ctx.new_capacity[(s.name, v)]),
+        )
+        m.add_component(
+            f"max_duration__{s.name}",
+            pyo.Constraint(vintages, rule=lambda _m, v: new_e[v] <= s.max_duration_h * ctx.new_capacity[(s.name, v)]),
+        )
+    for v in years:
+        if v in vintages:
+            ctx.new_energy[(s.name, v)] = new_e[v] if new_e is not None else s.min_duration_h * ctx.new_capacity[(s.name, v)]
+        else:
+            ctx.new_energy[(s.name, v)] = 0.0
+    crf = capital_recovery_factor(ctx.data.case.discount_rate, s.lifetime_years)
+    energy = {}
+    for y in years:
+        standing = [v for v in vintages if alive(v, s.lifetime_years, y)]
+        energy[y] = existing_mwh(s, y, s.min_duration_h) + sum(ctx.new_energy[(s.name, v)] for v in standing)
+        ctx.energy[(s.name, y)] = energy[y]
+        capex = sum(
+            crf * value_in_year(s.capex_cny_per_kwh, v, 0.0) * KW_PER_MW * COST_SCALE * ctx.new_energy[(s.name, v)]
+            for v in standing
+        )
+        if any(value_in_year(s.capex_cny_per_kwh, v, 0.0) for v in standing):
+            ctx.add_cost("capex", y, capex)
+    return energy
+
+
+def _add_storage(ctx: ModelContext, s: Storage) -> None:
+    m, years, n = ctx.model, ctx.years, ctx.data.n_hours
+    ctx.register_asset(s.name, s.node, "storage", s.label, s.groups, s.clean, s.non_fossil)
+    power = add_capacity(ctx, s, "storage")
+    energy = _add_energy(ctx, s)
+
+    def power_bound(_m, y, t):
+        return (0.0, float(power[y])) if is_fixed(power[y]) else (0.0, None)
+
+    def energy_bound(_m, y, t):
+        return (0.0, float(energy[y])) if is_fixed(energy[y]) else (0.0, None)
+
+    c = pyo.Var(years, m.T, bounds=power_bound)
+    d = pyo.Var(years, m.T, bounds=power_bound)
+    e = pyo.Var(years, m.T, bounds=energy_bound)
+    m.add_component(f"charge__{s.name}", c)
+    m.add_component(f"discharge__{s.name}", d)
+    m.add_component(f"soc__{s.name}", e)
+
+    grow = [y for y in years if not is_fixed(power[y])]
+    if grow:
+        m.add_component(f"charge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: c[y, t] <= power[y]))
+        m.add_component(f"discharge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: d[y, t] <= power[y]))
+    grow_e = [y for y in years if not is_fixed(energy[y])]
+    if grow_e:
+        m.add_component(f"soc_limit__{s.name}", pyo.Constraint(grow_e, m.T, rule=lambda _m, y, t: e[y, t] <= energy[y]))
+
+    keep = 1.0 - s.standing_loss_per_h
+    eta_c, inv_eta_d = s.charge_efficiency, 1.0 / s.discharge_efficiency
+    m.add_component(
+        f"soc_balance__{s.name}",
+        pyo.Constraint(
+            years,
+            m.T,
+            rule=lambda _m, y, t: e[y, t] == keep * e[y, previous_hour(t, n)] + eta_c * c[y, t] - inv_eta_d * d[y, t],
+        ),
+    )
+
+    w = ctx.hour_weight
+    for y in years:
+        ctx.add_injection(s.node, y, lambda t, y=y: d[y, t] - c[y, t])
+        ctx.add_series(f"{s.name}_discharge", s.node, y, d, +1.0)
+        ctx.add_series(f"{s.name}_charge", s.node, y, c, -1.0)
+        ctx.add_series(f"{s.name}_soc", s.node, y, e, 0.0, unit="mwh")
+        if s.variable_om_cny_per_mwh:
+            ctx.add_cost("variable_om", y, s.variable_om_cny_per_mwh * COST_SCALE * w * pyo.quicksum(d[y, t] for t in range(n)))

@@ -1,0 +1,52 @@
+"""Writing results to a folder, atomically.
+
+Everything is written into a temporary sibling folder first, then swapped in
+with a rename, so an interrupted run leaves either the complete previous
+result or the complete new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from gridplan.result import Result
+
+
+def write_files(result: Result, folder: Path) -> None:
+    """Write every result file into ``folder`` (which must exist)."""
+    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    result.capacity.to_csv(folder / "capacity.csv", index=False)
+    result.dispatch.to_parquet(folder / "dispatch.parquet", index=False)
+    result.prices.to_csv(folder / "prices.csv", index=False)
+    result.costs.to_csv(folder / "costs.csv", index=False)
+    result.targets.to_csv(folder / "targets.csv", index=False)
+    result.kpis.to_csv(folder / "kpis.csv", index=False)
+
+
+def write_atomically(out_dir: str | Path, writer) -> Path:
+    """Run ``writer(tmp_folder)`` and then move the folder into place as ``out_dir``."""
+    out = Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        writer(tmp)
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_result(result: Result, out_dir: str | Path) -> Path:
+    """Write ``result`` into ``out_dir`` atomically; return the folder."""
+    return write_atomically(out_dir, lambda tmp: write_files(result, tmp))
