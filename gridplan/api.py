@@ -46,6 +46,7 @@ def solve(
     mip_gap: float | None = None,
     threads: int | None = None,
     drop_policies: tuple[str, ...] = (),
+    fixed_builds: dict | None = None,
     verbose: bool = False,
 ) -> Result:
     """Build and solve a case.
@@ -63,6 +64,8 @@ def solve(
         Solver limits.
     drop_policies : tuple of str
         Policies to leave out (used to price a rule).
+    fixed_builds : dict, optional
+        ``(asset, build year) -> (MW, MWh or None)`` fixed new build (myopic planning).
 
     Returns
     -------
@@ -76,14 +79,15 @@ def solve(
     case = restrict(case, year, days, start)
     data = prepare(case)
     t1 = time.perf_counter()
-    ctx = build_model(data, drop_policies=drop_policies)
+    ctx = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds)
     t2 = time.perf_counter()
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose)
     outcome = solve_model(ctx.model, opts)
     t3 = time.perf_counter()
     timings = {"inputs": t1 - t0, "build": t2 - t1, **outcome.timings_s}
     options = {"method": method, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
-               "hours": int(data.n_hours), "years": list(case.years), "dropped_policies": list(drop_policies)}
+               "hours": int(data.n_hours), "years": list(case.years), "dropped_policies": list(drop_policies),
+               "pathway": "perfect_foresight"}
     result = collect(ctx, outcome, timings, options)
     result.timings_s["total"] = time.perf_counter() - t0
     result.timings_s["solve"] = outcome.timings_s["solve"]
@@ -99,3 +103,28 @@ def require_solution(result: Result) -> Result:
     if result.status in ("infeasible", "unbounded_or_infeasible"):
         raise SolveError(f"case {result.case}: the targets and limits cannot all hold ({result.message})")
     raise SolveError(f"case {result.case}: the solver stopped without a solution ({result.message})")
+
+
+def solve_myopic(case: Case | str | Path, **options) -> Result:
+    """Plan year by year without foresight: each planning year is decided with the earlier ones fixed.
+
+    Step k solves planning years 1..k with the new build of years 1..k−1
+    fixed at what the earlier steps chose, so the last step's total cost is
+    directly comparable with the perfect-foresight solve of the same case
+    (which can never cost more).
+    """
+    if not isinstance(case, Case):
+        case = load_case(case)
+    options.pop("year", None)
+    fixed: dict = {}
+    result = None
+    for k, y in enumerate(case.years):
+        update = {"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]}
+        sub = case.model_copy(update=update)
+        sub._base_dir, sub._file = case.base_dir, case.file
+        result = require_solution(solve(sub, fixed_builds=dict(fixed), **options))
+        new = result.capacity[result.capacity.year == y]
+        for row in new.itertuples():
+            fixed[(row.asset, y)] = (row.new_mw, None if row.new_mwh != row.new_mwh else row.new_mwh)
+    result.options["pathway"] = "myopic"
+    return result

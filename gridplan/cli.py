@@ -33,15 +33,16 @@ def _fail(exc: BaseException) -> None:
     """Report a gridplan error as plain lines and exit (2 for input mistakes, 1 otherwise)."""
     if _state["debug"]:
         raise exc
+    # Plain lines, never wrapped or cut: users grep them and paste them into tickets.
     if isinstance(exc, InputErrors):
-        console.print(f"[bold red]{len(exc.errors)} problem(s) in the input:[/]")
+        typer.echo(f"{len(exc.errors)} problem(s) in the input:", err=True)
         for e in exc.errors:
-            console.print(f"  [red]✗[/] {e.line()}", highlight=False, soft_wrap=True)
+            typer.echo(f"  error: {e.line()}", err=True)
         raise typer.Exit(2)
     if isinstance(exc, InputError):
-        console.print(f"[red]✗[/] {exc.line()}", highlight=False, soft_wrap=True)
+        typer.echo(f"error: {exc.line()}", err=True)
         raise typer.Exit(2)
-    console.print(f"[red]✗[/] {exc}", highlight=False, soft_wrap=True)
+    typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(1)
 
 
@@ -75,6 +76,7 @@ def solve(
     method: str = typer.Option("ipm", help="HiGHS method: ipm, simplex, pdlp or choose."),
     mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap."),
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
+    myopic: bool = typer.Option(False, "--myopic", help="Plan year by year without foresight (default: all years together)."),
 ) -> None:
     """Find the least-cost capacity mix and its hourly operation; write the results."""
     import gridplan
@@ -84,8 +86,9 @@ def solve(
         with console.status(f"Loading {case} ..."):
             c = gridplan.load_case(case)
         with console.status(f"Building and solving {c.name} (HiGHS {method}) ..."):
-            result = gridplan.solve(c, year=year, days=days, start=start, method=method, time_limit_s=time_limit,
-                                    mip_gap=mip_gap, threads=threads)
+            run = gridplan.solve_myopic if myopic else gridplan.solve
+            result = run(c, year=year, days=days, start=start, method=method, time_limit_s=time_limit,
+                         mip_gap=mip_gap, threads=threads)
         require_solution(result)
         folder = gridplan.write_result(result, out_dir)
     except GridplanError as exc:

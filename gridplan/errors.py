@@ -38,7 +38,8 @@ class InputError(GridplanError):
         """The error as one line: ``file: field: problem (fix: ...)``."""
         where = f"{self.file}: {self.field}: " if self.field else f"{self.file}: "
         tail = f" Fix: {self.fix}" if self.fix else ""
-        return f"{where}{self.problem}.{tail}".replace("..", ".")
+        stop = "" if self.problem.endswith(".") else "."
+        return f"{where}{self.problem}{stop}{tail}"
 
 
 class InputErrors(GridplanError):

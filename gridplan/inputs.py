@@ -100,13 +100,14 @@ def _node_weather(case: Case, name: str, node: Node, cache: dict) -> pd.DataFram
     key = node.weather
     if key in cache:
         return cache[key]
-    from gridplan import weather as wx
+    from gridplan.weather.profiles import city_weather
+    from gridplan.weather.readers import read_weather
 
     candidate = resolve_path(case, key)
     if candidate.suffix.lower() in (".epw", ".csv", ".json", ".txt") or candidate.exists():
-        frame = wx.read_weather(candidate)
+        frame = read_weather(candidate)
     else:
-        frame = wx.city_weather(key)
+        frame = city_weather(key)
     cache[key] = frame
     return frame
 
@@ -115,14 +116,20 @@ def _profiles_for(case: Case, node_name: str, weather_cache: dict, profile_cache
     node = case.nodes[node_name]
     if node_name in profile_cache:
         return profile_cache[node_name]
-    from gridplan import weather as wx
+    from gridplan.weather.profiles import weather_profiles
 
     frame = _node_weather(case, node_name, node, weather_cache)
     lat = node.latitude if node.latitude is not None else frame.attrs.get("latitude")
     lon = node.longitude if node.longitude is not None else frame.attrs.get("longitude")
     if lat is None or lon is None:
+        from gridplan.weather.cities import city_names, load_city
+
+        if node.weather in city_names():
+            meta = load_city(node.weather)
+            lat, lon = meta["latitude"], meta["longitude"]
+    if lat is None or lon is None:
         raise InputError(case.file, f"nodes.{node_name}", "latitude/longitude unknown for PV profiles", "add latitude and longitude to the node")
-    profiles = wx.profiles_from_weather(frame, latitude=lat, longitude=lon)
+    profiles = weather_profiles(frame, latitude=lat, longitude=lon)
     profile_cache[node_name] = profiles
     return profiles
 

@@ -194,3 +194,24 @@ def test_soft_target_missed_is_reported_with_its_penalty(make_case):
     hard = gridplan.solve(make_case(case, {"demand": demand}), days=2, method="simplex")
     assert hard.targets.set_index("name").loc["offshore_2025", "met"]
     assert hard.objective_cny > result.objective_cny
+
+
+def test_perfect_foresight_never_costs_more_than_myopic(make_case):
+    hours = np.arange(HOURS)
+    pv = np.clip(np.sin(2 * np.pi * ((hours % 24) - 6) / 24), 0, None)
+    demand = 800 + 200 * np.sin(2 * np.pi * (hours % 24) / 24)
+    case = _pairing_case(demand, pv)
+    case["years"] = [2025, 2030]
+    case["nodes"]["city"]["demand"][2030] = {"annual_mwh": float(demand.sum() * 1.3), "peak_mw": float(demand.max() * 1.3)}
+    # PV gets cheaper, and a 2030 target that a myopic 2025 cannot see.
+    case["generators"][0]["capex_cny_per_kw"] = {2025: 4000, 2030: 2500}
+    case["policies"].append({"name": "pv_2030", "type": "min_capacity", "year": 2030, "assets": ["pv"], "mw": 3000})
+    path = make_case(case, {"demand": demand, "pv": pv})
+    foresight = gridplan.solve(path, days=7, method="simplex")
+    myopic = gridplan.solve_myopic(path, days=7, method="simplex")
+    assert foresight.status == myopic.status == "optimal"
+    assert foresight.objective_cny <= myopic.objective_cny * (1 + 1e-9)
+    # Myopic 2025 build equals what a 2025-only plan builds.
+    alone = gridplan.solve(path, days=7, method="simplex", year=2025)
+    first = lambda r: r.capacity[r.capacity.year == 2025].set_index("asset").new_mw  # noqa: E731
+    np.testing.assert_allclose(first(myopic), first(alone), atol=1e-6)

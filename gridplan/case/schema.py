@@ -15,10 +15,25 @@ from typing import Annotated, Literal, Union
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, field_validator, model_validator
+
+def _per_year(value):
+    """Accept a number, or a mapping of year to number (one clear error otherwise)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a mapping {year: number}")
+    if isinstance(value, dict):
+        try:
+            return {int(k): float(v) for k, v in value.items()}
+        except (TypeError, ValueError):
+            raise ValueError("must map whole years to numbers, e.g. {2025: 1500, 2030: 2000}") from None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a number or a mapping {year: number}") from None
+
 
 #: A value that is either the same in every planning year or given per year.
-PerYear = Union[float, dict[int, float]]
+PerYear = Annotated[Union[float, dict[int, float]], PlainValidator(_per_year)]
 
 Source = Union[str, dict[str, str], None]
 

@@ -135,7 +135,13 @@ def previous_hour(t: int, n: int) -> int:
     return t - 1 if t > 0 else n - 1
 
 
-def build_model(data: ModelData, families=None, with_policies: bool = True, drop_policies: tuple[str, ...] = ()) -> ModelContext:
+def build_model(
+    data: ModelData,
+    families=None,
+    with_policies: bool = True,
+    drop_policies: tuple[str, ...] = (),
+    fixed_builds: dict[tuple[str, int], tuple[float, float | None]] | None = None,
+) -> ModelContext:
     """Build the whole pyomo model for ``data``.
 
     Parameters
@@ -146,6 +152,9 @@ def build_model(data: ModelData, families=None, with_policies: bool = True, drop
         Add the case's policies (targets and rules).
     drop_policies : tuple of str
         Names of policies left out (to price a rule by removing it).
+    fixed_builds : dict, optional
+        ``(asset, build year) -> (MW, MWh or None)``: new build decided
+        earlier (myopic planning), fixed instead of optimised.
     """
     from gridplan.model import FAMILIES, policies
 
@@ -154,11 +163,21 @@ def build_model(data: ModelData, families=None, with_policies: bool = True, drop
     ctx = ModelContext(data=data, model=m)
     for family in families or FAMILIES:
         family.add(ctx)
+    _fix_builds(ctx, fixed_builds or {})
     if with_policies:
         policies.add(ctx, drop=drop_policies)
     _add_balance(ctx)
     _add_objective(ctx)
     return ctx
+
+
+def _fix_builds(ctx: ModelContext, fixed: dict) -> None:
+    """Fix new-build variables to decisions taken before (myopic planning)."""
+    for (asset, year), (mw, mwh) in fixed.items():
+        for table, value in ((ctx.new_capacity, mw), (ctx.new_energy, mwh)):
+            var = table.get((asset, year))
+            if value is not None and var is not None and not isinstance(var, (int, float)) and var.is_variable_type():
+                var.fix(max(0.0, float(value)))
 
 
 def _add_balance(ctx: ModelContext) -> None:
