@@ -70,8 +70,12 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return raw
 
 
-def parse_case(raw: dict[str, Any], file: str = "<case>") -> Case:
-    """Validate a case mapping; raise :class:`InputErrors` with every problem found."""
+def parse_case(raw: dict[str, Any], file: str = "<case>", base_dir: str | Path | None = None) -> Case:
+    """Validate a case mapping; raise :class:`InputErrors` with every problem found.
+
+    ``base_dir`` is the folder that relative paths in the case resolve
+    against (the case file's folder; the working folder when omitted).
+    """
     try:
         case = Case.model_validate(raw)
     except ValidationError as exc:
@@ -87,6 +91,9 @@ def parse_case(raw: dict[str, Any], file: str = "<case>") -> Case:
     problems = cross_check(case, file)
     if problems:
         raise InputErrors(problems)
+    case._file = file
+    if base_dir is not None:
+        case._base_dir = Path(base_dir).resolve()
     return case
 
 
@@ -180,8 +187,4 @@ def load_case(path: str | Path) -> Case:
         With every problem found, each naming the file, the field and the fix.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    case = parse_case(raw, str(path))
-    case._base_dir = path.resolve().parent
-    case._file = str(path)
-    return case
+    return parse_case(read_yaml(path), str(path), path.resolve().parent)
