@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
-from gridplan.highs import SolveOptions, solve_model
+from gridplan.highs import HighsSession, SolveOptions
 from gridplan.inputs import prepare
-from gridplan.model.core import build_model
+from gridplan.model.core import ModelContext, build_model
 from gridplan.result import Result, collect
 
 
@@ -33,6 +34,43 @@ def restrict(case: Case, year: int | None = None, days: int | None = None, start
     out = case.model_copy(update=update)
     out._base_dir, out._file = case.base_dir, case.file
     return out
+
+
+@dataclass
+class Built:
+    """A case prepared and built into a pyomo model, ready for HiGHS."""
+
+    case: Case
+    ctx: ModelContext
+    timings_s: dict
+    drop_policies: tuple[str, ...]
+    started: float
+
+    def result(self, outcome, opts: SolveOptions) -> Result:
+        """Collect a :class:`Result` from a HiGHS outcome of this model."""
+        timings = dict(self.timings_s)
+        timings["build"] = timings.pop("build_model") + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
+        timings["solve"] = outcome.timings_s["solve"]
+        options = {"method": opts.method, "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
+                   "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "years": list(self.case.years),
+                   "dropped_policies": list(self.drop_policies), "pathway": "perfect_foresight"}
+        result = collect(self.ctx, outcome, timings, options)
+        result.timings_s["total"] = time.perf_counter() - self.started
+        return result
+
+
+def build(case: Case | str | Path, *, year: int | None = None, days: int | None = None, start: str | None = None,
+          drop_policies: tuple[str, ...] = (), fixed_builds: dict | None = None) -> Built:
+    """Load (if a path), restrict, prepare and build a case into a pyomo model."""
+    t0 = time.perf_counter()
+    if not isinstance(case, Case):
+        case = load_case(case)
+    case = restrict(case, year, days, start)
+    data = prepare(case)
+    t1 = time.perf_counter()
+    ctx = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds)
+    t2 = time.perf_counter()
+    return Built(case, ctx, {"inputs": t1 - t0, "build_model": t2 - t1}, tuple(drop_policies), t0)
 
 
 def solve(
@@ -73,27 +111,11 @@ def solve(
         ``status`` says whether the solution is optimal; infeasible or failed
         solves come back with empty tables (see :func:`require_solution`).
     """
-    t0 = time.perf_counter()
-    if not isinstance(case, Case):
-        case = load_case(case)
-    case = restrict(case, year, days, start)
-    data = prepare(case)
-    t1 = time.perf_counter()
-    ctx = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds)
-    t2 = time.perf_counter()
+    built = build(case, year=year, days=days, start=start, drop_policies=drop_policies, fixed_builds=fixed_builds)
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose)
-    outcome = solve_model(ctx.model, opts)
-    t3 = time.perf_counter()
-    timings = {"inputs": t1 - t0, "build": t2 - t1, **outcome.timings_s}
-    options = {"method": method, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
-               "hours": int(data.n_hours), "years": list(case.years), "dropped_policies": list(drop_policies),
-               "pathway": "perfect_foresight"}
-    result = collect(ctx, outcome, timings, options)
-    result.timings_s["total"] = time.perf_counter() - t0
-    result.timings_s["solve"] = outcome.timings_s["solve"]
-    result.timings_s["build"] = (t2 - t1) + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
-    _ = t3
-    return result
+    session = HighsSession(built.ctx.model, opts)
+    outcome = session.run()
+    return built.result(outcome, opts)
 
 
 def require_solution(result: Result) -> Result:

@@ -66,7 +66,6 @@ class SolveOutcome:
     n_columns: int = 0
     n_rows: int = 0
     n_nonzeros: int = 0
-    basis: object = None
 
 
 def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -126,18 +125,91 @@ def _status_name(h: highspy.Highs, status) -> str:
     return "error"
 
 
-def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None, warm_basis=None) -> SolveOutcome:
-    """Solve ``model`` with HiGHS; write primal values into its variables.
+class HighsSession:
+    """A pyomo model held in one HiGHS instance, so it can be changed and re-solved warm.
 
-    Returns
-    -------
-    SolveOutcome
-        Status, objective, duals per constraint and timings (seconds).
+    Re-solves after small changes (a rule relaxed, a bound moved) start from
+    the previous basis, which HiGHS keeps between runs.
     """
-    options = options or SolveOptions()
-    t0 = time.perf_counter()
-    lp, info, is_mip = to_highs_lp(model)
-    t1 = time.perf_counter()
+
+    def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None):
+        self.model = model
+        self.options = options or SolveOptions()
+        t0 = time.perf_counter()
+        self.lp, self.info, self.is_mip = to_highs_lp(model)
+        t1 = time.perf_counter()
+        self.highs = _configured_highs(self.options)
+        self.highs.passModel(self.lp)
+        self.timings_s = {"compile": t1 - t0, "handoff": time.perf_counter() - t1}
+        self._rows: dict | None = None
+
+    def rows_of(self, constraint) -> list[int]:
+        """HiGHS row indices of a pyomo constraint (a ranged constraint has two)."""
+        if self._rows is None:
+            self._rows = {}
+            for i, row in enumerate(self.info.rows):
+                self._rows.setdefault(row.constraint, []).append(i)
+        return self._rows.get(constraint, [])
+
+    def relax(self, constraints) -> dict[int, tuple[float, float]]:
+        """Drop rows by freeing their bounds (keeps the basis valid); returns what to restore."""
+        saved = {}
+        inf = highspy.kHighsInf
+        for con in constraints:
+            for i in self.rows_of(con):
+                saved[i] = (self.lp.row_lower_[i], self.lp.row_upper_[i])
+                self.highs.changeRowBounds(i, -inf, inf)
+        return saved
+
+    def restore(self, saved: dict[int, tuple[float, float]]) -> None:
+        """Put back row bounds taken away by :meth:`relax`."""
+        for i, (lo, hi) in saved.items():
+            self.highs.changeRowBounds(i, lo, hi)
+
+    def run(self, write_back: bool = True) -> SolveOutcome:
+        """Solve (warm from the last basis when there is one) and collect the outcome."""
+        h = self.highs
+        if self.options.method == "ipm" and h.getBasis().valid:
+            # A valid basis is worth more than interior point on a re-solve.
+            h.setOptionValue("solver", "simplex")
+        t0 = time.perf_counter()
+        h.run()
+        t1 = time.perf_counter()
+        status = h.getModelStatus()
+        name = _status_name(h, status)
+        sol_info = h.getInfo()
+        has_solution = sol_info.primal_solution_status >= 2
+        duals: dict = {}
+        objective = None
+        if has_solution:
+            objective = float(sol_info.objective_function_value)
+            if write_back:
+                sol = h.getSolution()
+                for var, val in zip(self.info.columns, np.asarray(sol.col_value)):
+                    var.set_value(float(val), skip_validation=True)
+                for var, expr in self.info.eliminated_vars:
+                    var.set_value(pyo.value(expr), skip_validation=True)
+                if not self.is_mip and sol.dual_valid:
+                    for row, dual in zip(self.info.rows, np.asarray(sol.row_dual)):
+                        duals[row.constraint] = duals.get(row.constraint, 0.0) + float(dual)
+        outcome = SolveOutcome(
+            status=name,
+            message=h.modelStatusToString(status),
+            objective=objective,
+            has_solution=bool(has_solution),
+            duals=duals,
+            timings_s={**self.timings_s, "solve": t1 - t0, "readback": time.perf_counter() - t1},
+            n_columns=self.lp.num_col_,
+            n_rows=self.lp.num_row_,
+            n_nonzeros=len(self.lp.a_matrix_.value_),
+        )
+        if self.is_mip and has_solution:
+            outcome.mip_gap = float(sol_info.mip_gap)
+            outcome.mip_bound = float(sol_info.mip_dual_bound)
+        return outcome
+
+
+def _configured_highs(options: SolveOptions) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose))
     if options.method not in METHODS:
@@ -153,47 +225,15 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None, w
         h.setOptionValue("threads", int(options.threads))
     for k, v in options.extra.items():
         h.setOptionValue(k, v)
-    h.passModel(lp)
-    if warm_basis is not None:
-        h.setBasis(warm_basis)
-    t2 = time.perf_counter()
-    h.run()
-    t3 = time.perf_counter()
-    status = h.getModelStatus()
-    name = _status_name(h, status)
-    sol_info = h.getInfo()
-    has_solution = sol_info.primal_solution_status >= 2 if hasattr(sol_info, "primal_solution_status") else name == "optimal"
-    duals: dict = {}
-    objective = None
-    basis = None
-    if has_solution:
-        sol = h.getSolution()
-        x = np.asarray(sol.col_value)
-        for var, val in zip(info.columns, x):
-            var.set_value(float(val), skip_validation=True)
-        for var, expr in info.eliminated_vars:
-            var.set_value(pyo.value(expr), skip_validation=True)
-        objective = float(sol_info.objective_function_value)
-        if not is_mip and sol.dual_valid:
-            y = np.asarray(sol.row_dual)
-            for row, dual in zip(info.rows, y):
-                duals[row.constraint] = duals.get(row.constraint, 0.0) + float(dual)
-        if not is_mip:
-            basis = h.getBasis()
-    t4 = time.perf_counter()
-    outcome = SolveOutcome(
-        status=name,
-        message=h.modelStatusToString(status),
-        objective=objective,
-        has_solution=bool(has_solution),
-        duals=duals,
-        timings_s={"compile": t1 - t0, "handoff": t2 - t1, "solve": t3 - t2, "readback": t4 - t3},
-        n_columns=lp.num_col_,
-        n_rows=lp.num_row_,
-        n_nonzeros=len(lp.a_matrix_.value_),
-        basis=basis,
-    )
-    if is_mip and has_solution:
-        outcome.mip_gap = float(sol_info.mip_gap)
-        outcome.mip_bound = float(sol_info.mip_dual_bound)
-    return outcome
+    return h
+
+
+def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveOutcome:
+    """Solve ``model`` with HiGHS; write primal values into its variables.
+
+    Returns
+    -------
+    SolveOutcome
+        Status, objective, duals per constraint and timings (seconds).
+    """
+    return HighsSession(model, options).run()

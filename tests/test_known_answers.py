@@ -215,3 +215,24 @@ def test_perfect_foresight_never_costs_more_than_myopic(make_case):
     alone = gridplan.solve(path, days=7, method="simplex", year=2025)
     first = lambda r: r.capacity[r.capacity.year == 2025].set_index("asset").new_mw  # noqa: E731
     np.testing.assert_allclose(first(myopic), first(alone), atol=1e-6)
+
+
+def test_cost_of_rules_warm_equals_cold_and_is_zero_for_slack_rules(make_case):
+    from gridplan.rules import target_report
+
+    hours = np.arange(HOURS)
+    pv = np.clip(np.sin(2 * np.pi * ((hours % 24) - 6) / 24), 0, None)
+    demand = 800 + 200 * np.sin(2 * np.pi * (hours % 24) / 24)
+    case = _pairing_case(demand, pv)
+    case["policies"].append({"name": "pv_slack", "type": "min_capacity", "year": 2025, "assets": ["pv"], "mw": 10})
+    path = make_case(case, {"demand": demand, "pv": pv})
+    c = gridplan.load_case(path)
+    warm = target_report(c, days=7, method="simplex").targets.set_index("name")
+    cold = target_report(c, days=7, method="simplex", warm=False).targets.set_index("name")
+    np.testing.assert_allclose(warm.cost_of_rule_cny, cold.cost_of_rule_cny, rtol=1e-7, atol=1e-3)
+    assert warm.loc["pv_slack", "cost_of_rule_cny"] == 0.0 and not warm.loc["pv_slack", "active"]
+    for name in ("pairing.power", "dr_target"):
+        assert warm.loc[name, "active"] and warm.loc[name, "cost_of_rule_cny"] > 0
+    # DR: its capability is held only for the target, so the rule costs exactly its capacity bill.
+    dr_mw = 0.04 * demand.max()
+    assert warm.loc["dr_target", "cost_of_rule_cny"] == pytest.approx(80 * 1000 * dr_mw, rel=1e-6)
