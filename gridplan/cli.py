@@ -121,6 +121,27 @@ def targets(
     _print_targets(result)
 
 
+@app.command()
+def study(
+    cases: list[Path] = typer.Argument(..., help="Case files (YAML)."),
+    out_dir: Path = typer.Option(Path("docs/studies"), "--out", help="Folder for the <case>.md studies."),
+    days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
+    method: str = typer.Option("ipm", help="HiGHS method."),
+) -> None:
+    """Write a short study per case: capacities, costs, shares and the dearest rule."""
+    import gridplan
+    from gridplan.study import write_study
+
+    for path in cases:
+        try:
+            with console.status(f"Solving {path} and pricing its rules ..."):
+                written = write_study(gridplan.load_case(path), out_dir, days=days, method=method)
+        except GridplanError as exc:
+            _fail(exc)
+            return
+        out.print(f"[green]✓[/] {written}")
+
+
 def _print_summary(result) -> None:
     s = result.summary
     table = Table(title=f"{s['case']}: {s['status']}, total {s['objective_cny'] / 1e6:,.1f} million CNY (discounted)")
