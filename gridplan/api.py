@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
-from gridplan.highs import HighsSession, SolveOptions
+from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions
 from gridplan.inputs import prepare
 from gridplan.model.core import ModelContext, build_model
 from gridplan.result import Result, collect
@@ -79,7 +79,7 @@ def solve(
     year: int | None = None,
     days: int | None = None,
     start: str | None = None,
-    method: str = "ipm",
+    method: str = DEFAULT_METHOD,
     time_limit_s: float | None = None,
     mip_gap: float | None = None,
     threads: int | None = None,
@@ -97,7 +97,7 @@ def solve(
     days, start : optional
         Model ``days`` days from ``start`` (MM-DD) instead of the case's hours.
     method : str
-        HiGHS method: ``ipm`` (default, with crossover), ``simplex``, ``pdlp``, ``choose``.
+        HiGHS method: ``simplex`` (default), ``ipm`` (with crossover), ``pdlp``, ``choose``.
     time_limit_s, mip_gap, threads : optional
         Solver limits.
     drop_policies : tuple of str

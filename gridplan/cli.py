@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridplan.errors import GridplanError, InputError, InputErrors
+from gridplan.highs import DEFAULT_METHOD
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
 console = Console(stderr=True)
@@ -73,7 +74,7 @@ def solve(
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
     start: Optional[str] = typer.Option(None, help="First day (MM-DD) of the modelled window."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit, seconds."),
-    method: str = typer.Option("ipm", help="HiGHS method: ipm, simplex, pdlp or choose."),
+    method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex (dual simplex), ipm (interior point + crossover), pdlp or choose."),
     mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap."),
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
     myopic: bool = typer.Option(False, "--myopic", help="Plan year by year without foresight (default: all years together)."),
@@ -104,7 +105,7 @@ def targets(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write the full result with the target report here."),
     year: Optional[int] = typer.Option(None, help="One planning year only."),
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
-    method: str = typer.Option("ipm", help="HiGHS method."),
+    method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex, ipm, pdlp or choose."),
 ) -> None:
     """Report every target: required, achieved, met, active, shadow price and the cost of the rule."""
     import gridplan
@@ -126,7 +127,7 @@ def study(
     cases: list[Path] = typer.Argument(..., help="Case files (YAML)."),
     out_dir: Path = typer.Option(Path("docs/studies"), "--out", help="Folder for the <case>.md studies."),
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
-    method: str = typer.Option("ipm", help="HiGHS method."),
+    method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex, ipm, pdlp or choose."),
 ) -> None:
     """Write a short study per case: capacities, costs, shares and the dearest rule."""
     import gridplan

@@ -17,13 +17,13 @@ import pandas as pd
 
 from gridplan.api import build, require_solution, solve
 from gridplan.case import Case
-from gridplan.highs import HighsSession, SolveOptions
+from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions
 from gridplan.model.core import COST_SCALE
 from gridplan.result import Result
 
 
 def target_report(case: Case, *, year: int | None = None, days: int | None = None, start: str | None = None,
-                  method: str = "ipm", warm: bool = True, progress=None, **options) -> Result:
+                  method: str = DEFAULT_METHOD, warm: bool = True, progress=None, **options) -> Result:
     """Solve ``case`` and add ``cost_of_rule_cny`` to its target table.
 
     Parameters

@@ -236,3 +236,47 @@ def test_cost_of_rules_warm_equals_cold_and_is_zero_for_slack_rules(make_case):
     # DR: its capability is held only for the target, so the rule costs exactly its capacity bill.
     dr_mw = 0.04 * demand.max()
     assert warm.loc["dr_target", "cost_of_rule_cny"] == pytest.approx(80 * 1000 * dr_mw, rel=1e-6)
+
+
+def test_co2_cap_binds_with_fuel_switching_price(make_case):
+    """Coal (cheap, dirty) and gas (dear, cleaner), both existing: a CO2 cap shifts output to gas.
+
+    While both run in every hour, the cap's shadow price is the switching cost
+    (mc_gas − mc_coal) / (ef_coal − ef_gas) in CNY per t.
+    """
+    demand = np.full(HOURS, 100.0)
+    coal = {"name": "coal", "node": "city", "existing": [{"mw": 100}], "max_new_mw": 0, "heat_rate_gj_per_mwh": 9.0,
+            "fuel_price_cny_per_gj": 30.0, "fuel_co2_t_per_gj": 0.095}
+    gas = {"name": "gas", "node": "city", "existing": [{"mw": 100}], "max_new_mw": 0, "heat_rate_gj_per_mwh": 6.5,
+           "fuel_price_cny_per_gj": 80.0, "fuel_co2_t_per_gj": 0.056, "clean": True}
+    free = case_dict(demand, generators=[coal, gas])
+    base = gridplan.solve(make_case(free, {"demand": demand}), days=2, method="simplex")
+    uncapped = base.kpis.emissions_t.iloc[0]
+    assert uncapped == pytest.approx(100 * 8760 * 9.0 * 0.095)  # all coal
+    capped = case_dict(demand, generators=[coal, gas],
+                       policies=[{"name": "co2", "type": "co2_cap", "year": 2025, "tonnes": float(0.8 * uncapped)}])
+    result = gridplan.solve(make_case(capped, {"demand": demand}), days=2, method="simplex")
+    row = result.targets.set_index("name").loc["co2"]
+    assert row.achieved == pytest.approx(0.8 * uncapped, rel=1e-9) and row.active
+    switch = (6.5 * 80.0 - 9.0 * 30.0) / (9.0 * 0.095 - 6.5 * 0.056)
+    assert row.shadow_price == pytest.approx(switch, rel=1e-6)
+    # The cap's cost equals the tonnes avoided times the switching price (linear here).
+    assert result.objective_cny - base.objective_cny == pytest.approx(0.2 * uncapped * switch, rel=1e-6)
+
+
+def test_clean_share_binds_and_its_shadow_price_is_per_percentage_point(make_case):
+    demand = np.full(HOURS, 100.0)
+    coal = {"name": "coal", "node": "city", "existing": [{"mw": 100}], "max_new_mw": 0, "variable_om_cny_per_mwh": 100}
+    wind = {"name": "wind", "node": "city", "capex_cny_per_kw": 6000, "lifetime_years": 20, "clean": True,
+            "non_fossil": True, "availability_factor": 0.3, "variable_om_cny_per_mwh": 0}
+    case = case_dict(demand, generators=[coal, wind],
+                     policies=[{"name": "share", "type": "non_fossil_share", "year": 2025, "share": 0.5}])
+    result = gridplan.solve(make_case(case, {"demand": demand}), days=2, method="simplex")
+    cap = result.capacity.set_index("asset").capacity_mw
+    assert cap["wind"] == pytest.approx(100.0)  # 50 % of 200 MW installed
+    row = result.targets.set_index("name").loc["share"]
+    assert row.achieved == pytest.approx(50.0) and row.active and row.unit == "%"
+    # Wind's net cost per MW-yr: annuity minus the coal fuel it displaces at 0.3 availability.
+    net = 6000 * 1000 / 20 - 0.3 * 8760 * 100
+    # Raising the share by one point from 50 %: s·(100 + W) = W  ⇒  dW/ds = 100/(1 − s)² = 400 MW per unit share.
+    assert row.shadow_price == pytest.approx(net * 400 / 100, rel=1e-6)
