@@ -53,14 +53,15 @@ class Built:
         timings["solve"] = outcome.timings_s["solve"]
         options = {"method": opts.method, "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
                    "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "years": list(self.case.years),
-                   "dropped_policies": list(self.drop_policies), "pathway": "perfect_foresight"}
+                   "dropped_policies": list(self.drop_policies), "pathway": "perfect_foresight",
+                   "mip": bool(self.ctx.mip)}
         result = collect(self.ctx, outcome, timings, options)
         result.timings_s["total"] = time.perf_counter() - self.started
         return result
 
 
 def build(case: Case | str | Path, *, year: int | None = None, days: int | None = None, start: str | None = None,
-          drop_policies: tuple[str, ...] = (), fixed_builds: dict | None = None) -> Built:
+          drop_policies: tuple[str, ...] = (), fixed_builds: dict | None = None, mip: bool = False) -> Built:
     """Load (if a path), restrict, prepare and build a case into a pyomo model."""
     t0 = time.perf_counter()
     if not isinstance(case, Case):
@@ -68,7 +69,7 @@ def build(case: Case | str | Path, *, year: int | None = None, days: int | None 
     case = restrict(case, year, days, start)
     data = prepare(case)
     t1 = time.perf_counter()
-    ctx = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds)
+    ctx = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds, mip=mip)
     t2 = time.perf_counter()
     return Built(case, ctx, {"inputs": t1 - t0, "build_model": t2 - t1}, tuple(drop_policies), t0)
 
@@ -85,6 +86,7 @@ def solve(
     threads: int | None = None,
     drop_policies: tuple[str, ...] = (),
     fixed_builds: dict | None = None,
+    mip: bool = False,
     verbose: bool = False,
 ) -> Result:
     """Build and solve a case.
@@ -104,6 +106,9 @@ def solve(
         Policies to leave out (used to price a rule).
     fixed_builds : dict, optional
         ``(asset, build year) -> (MW, MWh or None)`` fixed new build (myopic planning).
+    mip : bool
+        Solve discrete decisions (whole projects, units, commitment, exclusive
+        charging) as integers; prices then come from the LP with them fixed.
 
     Returns
     -------
@@ -111,7 +116,7 @@ def solve(
         ``status`` says whether the solution is optimal; infeasible or failed
         solves come back with empty tables (see :func:`require_solution`).
     """
-    built = build(case, year=year, days=days, start=start, drop_policies=drop_policies, fixed_builds=fixed_builds)
+    built = build(case, year=year, days=days, start=start, drop_policies=drop_policies, fixed_builds=fixed_builds, mip=mip)
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose)
     session = HighsSession(built.ctx.model, opts)
     outcome = session.run()

@@ -78,6 +78,7 @@ def solve(
     mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap."),
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
     myopic: bool = typer.Option(False, "--myopic", help="Plan year by year without foresight (default: all years together)."),
+    mip: bool = typer.Option(False, "--mip", help="Solve whole projects, units, commitment and exclusive charging as integers."),
 ) -> None:
     """Find the least-cost capacity mix and its hourly operation; write the results."""
     import gridplan
@@ -89,7 +90,7 @@ def solve(
         with console.status(f"Building and solving {c.name} (HiGHS {method}) ..."):
             run = gridplan.solve_myopic if myopic else gridplan.solve
             result = run(c, year=year, days=days, start=start, method=method, time_limit_s=time_limit,
-                         mip_gap=mip_gap, threads=threads)
+                         mip_gap=mip_gap, threads=threads, mip=mip)
         require_solution(result)
         folder = gridplan.write_result(result, out_dir)
     except GridplanError as exc:

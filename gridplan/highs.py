@@ -113,7 +113,7 @@ def to_highs_lp(model: pyo.ConcreteModel):
     lp.a_matrix_.value_ = A.data.astype(float)
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    return lp, info, bool(integer.any())
+    return lp, info, integer
 
 
 def _status_name(h: highspy.Highs, status) -> str:
@@ -140,7 +140,8 @@ class HighsSession:
         self.model = model
         self.options = options or SolveOptions()
         t0 = time.perf_counter()
-        self.lp, self.info, self.is_mip = to_highs_lp(model)
+        self.lp, self.info, self.integer = to_highs_lp(model)
+        self.is_mip = bool(self.integer.any())
         t1 = time.perf_counter()
         self.highs = _configured_highs(self.options)
         self.highs.passModel(self.lp)
@@ -185,15 +186,18 @@ class HighsSession:
         has_solution = sol_info.primal_solution_status >= 2
         duals: dict = {}
         objective = None
+        mip_gap = mip_bound = None
+        if has_solution and self.is_mip:
+            mip_gap, mip_bound = float(sol_info.mip_gap), float(sol_info.mip_dual_bound)
         if has_solution:
             objective = float(sol_info.objective_function_value)
             if write_back:
-                sol = h.getSolution()
+                sol = self._fixed_integer_lp() if self.is_mip else h.getSolution()
                 for var, val in zip(self.info.columns, np.asarray(sol.col_value)):
                     var.set_value(float(val), skip_validation=True)
                 for var, expr in self.info.eliminated_vars:
                     var.set_value(pyo.value(expr), skip_validation=True)
-                if not self.is_mip and sol.dual_valid:
+                if sol.dual_valid:
                     for row, dual in zip(self.info.rows, np.asarray(sol.row_dual)):
                         duals[row.constraint] = duals.get(row.constraint, 0.0) + float(dual)
         outcome = SolveOutcome(
@@ -207,10 +211,23 @@ class HighsSession:
             n_rows=self.lp.num_row_,
             n_nonzeros=len(self.lp.a_matrix_.value_),
         )
-        if self.is_mip and has_solution:
-            outcome.mip_gap = float(sol_info.mip_gap)
-            outcome.mip_bound = float(sol_info.mip_dual_bound)
+        outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
         return outcome
+
+    def _fixed_integer_lp(self):
+        """Prices for a MIP: fix the integer decisions at their values and re-solve the LP for its duals."""
+        h = self.highs
+        x = np.asarray(h.getSolution().col_value)
+        idx = np.flatnonzero(self.integer).astype(np.int32)
+        values = np.round(x[idx])
+        h.changeColsBounds(len(idx), idx, values, values)
+        h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), dtype=np.uint8))  # 0: continuous
+        h.run()
+        sol = h.getSolution()
+        # Put the MIP back as it was, so the session can be re-solved.
+        h.changeColsBounds(len(idx), idx, np.asarray(self.lp.col_lower_)[idx], np.asarray(self.lp.col_upper_)[idx])
+        h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))  # 1: integer
+        return sol
 
 
 def _configured_highs(options: SolveOptions) -> highspy.Highs:

@@ -155,7 +155,7 @@ def dispatch_table(ctx: ModelContext) -> pd.DataFrame:
                     key = f"{s['name']}_mw"
                     cols[key] = cols.get(key, 0.0) + s["sign"] * values
                 else:
-                    cols[f"{s['name']}_mwh"] = values
+                    cols[f"{s['name']}_{s['unit']}"] = values
             frame = pd.DataFrame(cols)
             frame.insert(0, "demand_mw", data.demand_mw[(node, y)])
             frame.insert(0, "timestamp", data.timestamps.map(lambda ts, y=y: ts.replace(year=y)))
@@ -270,6 +270,9 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
         imports = w * d["import_mw"].sum() if "import_mw" in d else 0.0
         unserved = w * d["unserved_mw"].sum() if "unserved_mw" in d else 0.0
         nf_energy = sum(v for g, v in produced.items() if gens[g].non_fossil)
+        both = np.zeros(len(d), dtype=bool)
+        for st in case.storage:
+            both |= np.minimum(d[f"{st.name}_discharge_mw"].to_numpy(), -d[f"{st.name}_charge_mw"].to_numpy()) > 1e-6
         rows.append(
             {
                 "year": y,
@@ -285,6 +288,8 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
                 "emissions_t": emissions,
                 "import_mwh": imports,
                 "import_share": imports / demand if demand else np.nan,
+                # Hours in which some storage charges and discharges at once (the LP may; MIP with exclusive_charge may not).
+                "simultaneous_charge_discharge_h": float(w * both.sum()),
             }
         )
     return pd.DataFrame(rows)

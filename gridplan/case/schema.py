@@ -199,6 +199,12 @@ class Asset(Strict):
     max_new_mw: PerYear | None = Field(None, description="new build per build year, MW; None = unbounded")
     max_total_mw: PerYear | None = Field(None, description="installed capacity limit in any year, MW")
     earliest_year: int | None = Field(None, description="first year new capacity may be built")
+    build: Literal["continuous", "whole", "units"] = Field(
+        "continuous",
+        description="continuous MW; whole = a project of max_new_mw built entirely or not at all (once); "
+        "units = whole units of unit_size_mw. Integer only when solving with mip=True; the LP relaxes them.",
+    )
+    unit_size_mw: Annotated[float, Field(gt=0)] | None = None
     capex_cny_per_kw: PerYear = 0.0
     lifetime_years: Annotated[int, Field(ge=1)] = 25
     fixed_om_cny_per_kw_yr: NonNegative = 0.0
@@ -208,6 +214,32 @@ class Asset(Strict):
     @property
     def label(self) -> str:
         return self.technology or self.name
+
+    @model_validator(mode="after")
+    def _discrete_build(self):
+        if self.build == "units" and self.unit_size_mw is None:
+            raise ValueError("build: units needs unit_size_mw (MW per unit)")
+        if self.build == "whole" and (self.max_new_mw is None or isinstance(self.max_new_mw, dict)):
+            raise ValueError("build: whole needs max_new_mw as one number: the project's size in MW")
+        return self
+
+
+class UnitCommitment(Strict):
+    """Clustered unit commitment of a thermal fleet.
+
+    Committed units ``u`` (integer with ``mip=True``, relaxed otherwise) of
+    ``unit_size_mw`` each bound output between ``min_stable_fraction`` and 1
+    of the committed capacity; start-ups cost ``startup_cost_cny_per_mw``
+    per MW started; a started unit stays on ``min_up_h`` hours, a stopped one
+    off ``min_down_h`` hours.
+    """
+
+    unit_size_mw: Annotated[float, Field(gt=0)]
+    min_stable_fraction: Fraction = 0.0
+    startup_cost_cny_per_mw: NonNegative = 0.0
+    min_up_h: Annotated[int, Field(ge=1)] = 1
+    min_down_h: Annotated[int, Field(ge=1)] = 1
+    source: Source = None
 
 
 class Generator(Asset):
@@ -228,6 +260,7 @@ class Generator(Asset):
     fuel_price_cny_per_gj: PerYear = 0.0
     heat_rate_gj_per_mwh: NonNegative = 0.0
     fuel_co2_t_per_gj: NonNegative = 0.0
+    unit_commitment: UnitCommitment | None = None
 
     @model_validator(mode="after")
     def _must_run_below_availability(self):
@@ -256,6 +289,9 @@ class Storage(Asset):
     charge_efficiency: Efficiency = 0.95
     discharge_efficiency: Efficiency = 0.95
     standing_loss_per_h: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    exclusive_charge: bool = Field(
+        False, description="with mip=True, a binary per hour forbids charging and discharging at once"
+    )
 
     @model_validator(mode="after")
     def _durations(self):

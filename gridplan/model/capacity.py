@@ -67,6 +67,8 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
 
         new = pyo.Var(vintages, within=pyo.NonNegativeReals, bounds=bounds)
         m.add_component(f"new_mw__{asset.name}", new)
+        if asset.build != "continuous":
+            _discrete_build(ctx, asset, new, vintages)
     crf = capital_recovery_factor(rate, asset.lifetime_years)
     caps: dict[int, object] = {}
     for v in years:
@@ -87,6 +89,27 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
         if limit is not None and standing:
             m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=cap <= limit))
     return caps
+
+
+def _discrete_build(ctx: ModelContext, asset: Asset, new, vintages: list[int]) -> None:
+    """Tie new build to whole projects or whole units (integer with ``ctx.mip``, relaxed otherwise).
+
+    ``whole``: ``new[v] = size · b[v]`` with ``b`` in {0, 1} and at most one
+    build year; ``units``: ``new[v] = unit size · n[v]`` with ``n`` a whole number.
+    """
+    m = ctx.model
+    if asset.build == "whole":
+        size = float(asset.max_new_mw)
+        count = pyo.Var(vintages, within=pyo.Binary if ctx.mip else pyo.UnitInterval)
+        m.add_component(f"build_count__{asset.name}", count)
+        m.add_component(f"once__{asset.name}", pyo.Constraint(expr=sum(count[v] for v in vintages) <= 1))
+    else:
+        size = float(asset.unit_size_mw)
+        count = pyo.Var(vintages, within=ctx.integer_domain)
+        m.add_component(f"build_count__{asset.name}", count)
+    m.add_component(
+        f"build_size__{asset.name}", pyo.Constraint(vintages, rule=lambda _m, v: new[v] == size * count[v])
+    )
 
 
 def is_fixed(expr) -> bool:

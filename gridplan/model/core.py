@@ -54,6 +54,8 @@ class ModelContext:
 
     data: ModelData
     model: pyo.ConcreteModel
+    #: Discrete decisions (whole projects, units, commitment, exclusive charging) are integer.
+    mip: bool = False
     #: (node, year) -> list of hourly terms, each t -> MW expression (+ supply, − use)
     injections: dict[tuple[str, int], list[HourlyTerm]] = field(default_factory=lambda: defaultdict(list))
     #: (component, year) -> list of annual cost expressions (million CNY per year)
@@ -86,6 +88,11 @@ class ModelContext:
     @property
     def T(self):
         return self.model.T
+
+    @property
+    def integer_domain(self):
+        """Domain of counts that are integer in MIP mode and relaxed in the LP."""
+        return pyo.NonNegativeIntegers if self.mip else pyo.NonNegativeReals
 
     def add_injection(self, node: str, year: int, term: HourlyTerm) -> None:
         """Add ``term(t)`` (MW, + into the node) to the node's balance in ``year``."""
@@ -141,6 +148,7 @@ def build_model(
     with_policies: bool = True,
     drop_policies: tuple[str, ...] = (),
     fixed_builds: dict[tuple[str, int], tuple[float, float | None]] | None = None,
+    mip: bool = False,
 ) -> ModelContext:
     """Build the whole pyomo model for ``data``.
 
@@ -155,12 +163,15 @@ def build_model(
     fixed_builds : dict, optional
         ``(asset, build year) -> (MW, MWh or None)``: new build decided
         earlier (myopic planning), fixed instead of optimised.
+    mip : bool
+        Make discrete decisions integer (whole projects, units, commitment,
+        exclusive charging); otherwise they are relaxed to an LP.
     """
     from gridplan.model import FAMILIES, policies
 
     m = pyo.ConcreteModel(name=data.case.name)
     m.T = pyo.RangeSet(0, data.n_hours - 1)
-    ctx = ModelContext(data=data, model=m)
+    ctx = ModelContext(data=data, model=m, mip=mip)
     for family in families or FAMILIES:
         family.add(ctx)
     _fix_builds(ctx, fixed_builds or {})

@@ -7,6 +7,7 @@ Each generator adds hourly output ``p[y, t]`` (MW) with
   when the capacity cannot change),
 * a must-run floor ``p ≥ f · capacity`` (heat-led CHP, nuclear),
 * ramp limits ``|p_t − p_{t−1}| ≤ r · capacity`` where ``r < 1``,
+* optionally clustered unit commitment (``gridplan.model.commitment``),
 
 its output into its node's balance, and variable O&M plus fuel
 (``fuel price × heat rate``) and emissions (``heat rate × fuel CO2 factor``).
@@ -19,6 +20,7 @@ import pyomo.environ as pyo
 
 from gridplan.case.schema import Generator, value_in_year
 from gridplan.model.capacity import add_capacity, is_fixed
+from gridplan.model.commitment import add_commitment
 from gridplan.model.core import COST_SCALE, ModelContext, hourly_array, previous_hour
 
 
@@ -80,6 +82,9 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
             f"ramp_down__{gen.name}",
             pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, previous_hour(t, n)] - p[y, t] <= r * caps[y]),
         )
+
+    if gen.unit_commitment is not None:
+        add_commitment(ctx, gen, p, caps, avail)
 
     w = ctx.hour_weight
     for y in years:

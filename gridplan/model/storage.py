@@ -65,6 +65,34 @@ def _add_energy(ctx: ModelContext, s: Storage) -> dict[int, object]:
     return energy
 
 
+def max_power_mw(s: Storage, years: list[int]) -> float | None:
+    """Largest power the asset can reach in any year (MW), or None when unbounded."""
+    totals = [value_in_year(s.max_total_mw, y, None) for y in years]
+    if None not in totals:
+        return max(totals)
+    news = [value_in_year(s.max_new_mw, v, None) for v in build_years(s, years)]
+    if None in news:
+        return None
+    return sum(u.mw for u in s.existing) + sum(news)
+
+
+def _add_exclusive(ctx: ModelContext, s: Storage, c, d) -> None:
+    """One binary per hour: charge or discharge, never both (MIP only)."""
+    from gridplan.errors import InputError
+
+    m, years = ctx.model, ctx.years
+    big = max_power_mw(s, years)
+    if big is None:
+        raise InputError(ctx.data.case.file, f"storage[{s.name}].exclusive_charge", "needs a bounded power",
+                         "set max_total_mw or max_new_mw for this storage")
+    z = pyo.Var(years, m.T, within=pyo.Binary)
+    m.add_component(f"charging__{s.name}", z)
+    m.add_component(f"charge_only__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: c[y, t] <= big * z[y, t]))
+    m.add_component(
+        f"discharge_only__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: d[y, t] <= big * (1 - z[y, t]))
+    )
+
+
 def _add_storage(ctx: ModelContext, s: Storage) -> None:
     m, years, n = ctx.model, ctx.years, ctx.data.n_hours
     ctx.register_asset(s.name, s.node, "storage", s.label, s.groups, s.clean, s.non_fossil)
@@ -102,6 +130,9 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
             rule=lambda _m, y, t: e[y, t] == keep * e[y, previous_hour(t, n)] + eta_c * c[y, t] - inv_eta_d * d[y, t],
         ),
     )
+
+    if s.exclusive_charge and ctx.mip:
+        _add_exclusive(ctx, s, c, d)
 
     w = ctx.hour_weight
     for y in years:

@@ -1,0 +1,55 @@
+"""Clustered unit commitment for thermal generators.
+
+For a fleet of identical units of ``S`` MW, with ``u_t`` units committed
+(integer in MIP mode, relaxed in the LP):
+
+* ``min_stable · S · u_t ≤ p_t ≤ a · S · u_t`` and ``S · u_t ≤ capacity``,
+* start-ups ``su_t ≥ u_t − u_{t−1}`` and shut-downs ``sd_t ≥ u_{t−1} − u_t``,
+* minimum up time: ``u_t ≥ Σ su`` over the last ``min_up_h`` hours;
+  minimum down time: ``capacity/S − u_t ≥ Σ sd`` over the last ``min_down_h`` hours,
+* start-up cost ``startup_cost_cny_per_mw · S`` per unit started.
+
+Hours wrap around the modelled window, as storage does.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from gridplan.case.schema import Generator
+from gridplan.model.core import COST_SCALE, ModelContext, previous_hour
+
+
+def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail) -> None:
+    """Add commitment variables and rows for ``gen`` whose output variable is ``p[y, t]``."""
+    uc = gen.unit_commitment
+    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    size = uc.unit_size_mw
+    u = pyo.Var(years, m.T, within=ctx.integer_domain)
+    su = pyo.Var(years, m.T, within=pyo.NonNegativeReals)
+    sd = pyo.Var(years, m.T, within=pyo.NonNegativeReals)
+    m.add_component(f"committed__{gen.name}", u)
+    m.add_component(f"startup__{gen.name}", su)
+    m.add_component(f"shutdown__{gen.name}", sd)
+
+    def rows(name, rule):
+        m.add_component(f"{name}__{gen.name}", pyo.Constraint(years, m.T, rule=rule))
+
+    rows("committed_max", lambda _m, y, t: size * u[y, t] <= caps[y])
+    rows("output_max", lambda _m, y, t: p[y, t] <= float(avail[t]) * size * u[y, t])
+    if uc.min_stable_fraction > 0:
+        rows("output_min", lambda _m, y, t: p[y, t] >= uc.min_stable_fraction * size * u[y, t])
+    rows("startups", lambda _m, y, t: su[y, t] >= u[y, t] - u[y, previous_hour(t, n)])
+    rows("shutdowns", lambda _m, y, t: sd[y, t] >= u[y, previous_hour(t, n)] - u[y, t])
+
+    def window(t: int, hours: int) -> list[int]:
+        return [(t - k) % n for k in range(min(hours, n))]
+
+    if uc.min_up_h > 1:
+        rows("min_up", lambda _m, y, t: u[y, t] >= sum(su[y, k] for k in window(t, uc.min_up_h)))
+    if uc.min_down_h > 1:
+        rows("min_down", lambda _m, y, t: caps[y] / size - u[y, t] >= sum(sd[y, k] for k in window(t, uc.min_down_h)))
+    for y in years:
+        ctx.add_series(f"{gen.name}_committed", gen.node, y, u, 0.0, unit="units")
+        if uc.startup_cost_cny_per_mw:
+            ctx.add_cost("startup", y, uc.startup_cost_cny_per_mw * size * COST_SCALE * w * pyo.quicksum(su[y, t] for t in range(n)))
