@@ -127,6 +127,7 @@ def targets(
 def study(
     cases: list[Path] = typer.Argument(..., help="Case files (YAML)."),
     out_dir: Path = typer.Option(Path("docs/studies"), "--out", help="Folder for the <case>.md studies."),
+    results: Optional[Path] = typer.Option(None, "--results", help="Also write each full result into RESULTS/<case>/."),
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
     method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex, ipm, pdlp or choose."),
 ) -> None:
@@ -137,7 +138,7 @@ def study(
     for path in cases:
         try:
             with console.status(f"Solving {path} and pricing its rules ..."):
-                written = write_study(gridplan.load_case(path), out_dir, days=days, method=method)
+                written = write_study(gridplan.load_case(path), out_dir, results, days=days, method=method)
         except GridplanError as exc:
             _fail(exc)
             return
@@ -198,12 +199,32 @@ def _mount_weather() -> None:
     def profiles(
         city: str = typer.Option(..., "--city", help="Shipped city: dongguan, jieyang, zhaoqing, zhuhai, ruijin."),
         out_file: Optional[Path] = typer.Option(None, "--out", help="Plot file (HTML)."),
+        case: Optional[Path] = typer.Option(None, "--case", help="Case whose demand to show (default: cases/<city>.yaml)."),
+        year: Optional[int] = typer.Option(None, help="Demand of this planning year (default: the last)."),
     ) -> None:
-        """Print annual full-load hours of PV and wind and demand for a city, and plot them."""
+        """Print annual full-load hours of PV and wind and the city's demand energy and peak, and plot them."""
         try:
-            weather_cli.profiles_command(city, out_file)
+            annual, peak = _case_demand(city, case, year)
+            weather_cli.profiles_command(city, out_file, annual_mwh=annual, peak_mw=peak)
         except GridplanError as exc:
             _fail(exc)
+
+
+def _case_demand(city: str, case: Path | None, year: int | None) -> tuple[float | None, float | None]:
+    """Annual energy (MWh) and peak (MW) of a city's case, summed over its nodes, for one year."""
+    from gridplan.case import load_case
+    from gridplan.weather.cities import data_dir
+
+    path = case or data_dir().parent / "cases" / f"{city.strip().lower()}.yaml"
+    if not path.exists():
+        if case is not None:
+            raise InputError(str(path), "", "file not found", "check the path")
+        return None, None
+    c = load_case(path)
+    y = year if year is not None else c.years[-1]
+    if y not in c.years:
+        raise InputError(str(path), "years", f"year {y} is not a planning year ({c.years})", "pick one of them")
+    return (sum(n.demand[y].annual_mwh for n in c.nodes.values()), sum(n.demand[y].peak_mw for n in c.nodes.values()))
 
 
 _mount_weather()

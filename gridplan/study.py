@@ -93,9 +93,16 @@ def study_text(case: Case, result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_study(case: Case, out_dir: str | Path, **solve_options) -> Path:
-    """Solve ``case`` with a target report and write ``<out_dir>/<case name>.md`` (atomically)."""
+def write_study(case: Case, out_dir: str | Path, results_dir: str | Path | None = None, **solve_options) -> Path:
+    """Solve ``case`` with a target report and write ``<out_dir>/<case name>.md`` (atomically).
+
+    With ``results_dir``, the full result (with the target report) is written there too.
+    """
     result = target_report(case, **solve_options)
+    if results_dir is not None:
+        from gridplan.output import write_result
+
+        write_result(result, Path(results_dir) / case.name)
     text = study_text(case, result)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -105,3 +105,16 @@ def test_atomic_write_keeps_previous_result_when_writer_fails(tmp_path):
         write_atomically(out, broken)
     assert (out / "summary.json").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["result"]  # no temporary folder left behind
+
+
+def test_profiles_prints_full_load_hours_and_the_case_demand(tmp_path):
+    import yaml
+
+    run = _cli("profiles", "--city", "dongguan", "--out", tmp_path / "p.html")
+    assert run.returncode == 0, run.stderr
+    for label in ("pv_utility", "pv_rooftop", "wind_onshore", "wind_offshore", "demand energy", "demand peak"):
+        assert label in run.stdout
+    case = yaml.safe_load(open("cases/dongguan.yaml", encoding="utf-8"))
+    peak_2030 = case["nodes"]["dongguan"]["demand"][2030]["peak_mw"]
+    assert f"{peak_2030:,.0f}" in run.stdout
+    assert (tmp_path / "p.html").stat().st_size > 10_000
