@@ -31,8 +31,13 @@ class ModelData:
     case : Case
     hours : np.ndarray
         Hour-of-year positions (0..8759) that are modelled, in order.
-    hour_weight : float
-        Hours of the year each modelled hour stands for (8760 / len(hours)).
+    weights : np.ndarray
+        Hours of the year each modelled hour stands for (they sum to 8760):
+        8760 / n for a window, the number of days a representative day
+        stands for with representative days.
+    previous : np.ndarray
+        Index of the hour before each modelled hour; the sequence wraps
+        within the window (or within each representative day).
     demand_mw : dict[(node, year), np.ndarray]
         Hourly demand, MW, over the modelled hours.
     peak_mw : dict[(node, year), float]
@@ -46,12 +51,18 @@ class ModelData:
 
     case: Case
     hours: np.ndarray
-    hour_weight: float
+    weights: np.ndarray
+    previous: np.ndarray
     demand_mw: dict[tuple[str, int], np.ndarray]
     peak_mw: dict[tuple[str, int], float]
     availability: dict[str, np.ndarray | float]
     timestamps: pd.DatetimeIndex
     weather: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def hour_weight(self) -> float:
+        """Mean hours of the year per modelled hour (8760 / n)."""
+        return HOURS_PER_YEAR / len(self.hours)
 
     @property
     def years(self) -> list[int]:
@@ -202,7 +213,9 @@ def prepare(case: Case) -> ModelData:
     availability = {g.name: generator_availability(case, g, weather_cache, profile_cache) for g in case.generators}
     availability = {k: (v[hours] if isinstance(v, np.ndarray) else v) for k, v in availability.items()}
     stamps = pd.date_range("2025-01-01", periods=HOURS_PER_YEAR, freq="h")[hours]
-    return ModelData(case, hours, HOURS_PER_YEAR / len(hours), demand, peaks, availability, stamps, weather_cache)
+    weights = np.full(len(hours), HOURS_PER_YEAR / len(hours))
+    previous = np.roll(np.arange(len(hours)), 1)
+    return ModelData(case, hours, weights, previous, demand, peaks, availability, stamps, weather_cache)
 
 
 def _modelled_demand(case: Case, n: str, node: Node, year: int, weather_cache: dict) -> np.ndarray:

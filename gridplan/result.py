@@ -16,7 +16,6 @@ import pyomo.environ as pyo
 
 from gridplan.highs import SolveOutcome
 from gridplan.model.core import COST_SCALE, ModelContext, discount_factors
-from gridplan.model.generators import co2_t_per_mwh
 
 #: A constraint is "active" (binds) when its slack is below this, relative to max(1, |rhs|).
 ACTIVE_TOLERANCE = 1e-6
@@ -179,7 +178,7 @@ def price_table(ctx: ModelContext, duals: dict) -> pd.DataFrame:
     rows = []
     for node in data.case.nodes:
         for y in ctx.years:
-            scale = 1.0 / (COST_SCALE * df[y] * data.hour_weight)
+            scale = 1.0 / (COST_SCALE * df[y] * data.weights)
             values = np.array([duals.get(m.balance[node, y, t], np.nan) for t in range(data.n_hours)]) * scale
             rows.append(pd.DataFrame({"node": node, "year": y, "hour": data.hours, "price_cny_per_mwh": values}))
     return pd.concat(rows, ignore_index=True)
@@ -243,7 +242,7 @@ def target_table(ctx: ModelContext, duals: dict) -> pd.DataFrame:
 
 def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
     data = ctx.data
-    w = data.hour_weight
+    w = data.weights
     rows = []
     case = data.case
     gens = {g.name: g for g in case.generators}
@@ -255,8 +254,8 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
         flags = pd.DataFrame([ctx.assets[a] for a in gen_cap.asset], columns=["clean", "non_fossil"], dtype=bool)
         clean = float(gen_cap.capacity_mw.to_numpy() @ flags.clean.to_numpy()) if len(gen_cap) else 0.0
         non_fossil = float(gen_cap.capacity_mw.to_numpy() @ flags.non_fossil.to_numpy()) if len(gen_cap) else 0.0
-        demand = w * d.demand_mw.sum()
-        produced = {g: w * d[f"{g}_mw"].sum() for g in gens if f"{g}_mw" in d}
+        demand = float(w @ d.demand_mw.to_numpy())
+        produced = {g: float(w @ d[f"{g}_mw"].to_numpy()) for g in gens if f"{g}_mw" in d}
         available = 0.0
         used = 0.0
         for g, gen in gens.items():
@@ -264,11 +263,11 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
                 continue
             capg = float(cap.loc[cap.asset == g, "capacity_mw"].sum())
             avail = np.broadcast_to(data.availability[g], (data.n_hours,))
-            available += w * capg * float(np.sum(avail))
+            available += capg * float(w @ avail)
             used += produced.get(g, 0.0)
         emissions = sum(_value(e) for e in ctx.emissions.get(y, []))
-        imports = w * d["import_mw"].sum() if "import_mw" in d else 0.0
-        unserved = w * d["unserved_mw"].sum() if "unserved_mw" in d else 0.0
+        imports = float(w @ d["import_mw"].to_numpy()) if "import_mw" in d else 0.0
+        unserved = float(w @ d["unserved_mw"].to_numpy()) if "unserved_mw" in d else 0.0
         nf_energy = sum(v for g, v in produced.items() if gens[g].non_fossil)
         both = np.zeros(len(d), dtype=bool)
         for st in case.storage:
@@ -289,7 +288,7 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
                 "import_mwh": imports,
                 "import_share": imports / demand if demand else np.nan,
                 # Hours in which some storage charges and discharges at once (the LP may; MIP with exclusive_charge may not).
-                "simultaneous_charge_discharge_h": float(w * both.sum()),
+                "simultaneous_charge_discharge_h": float(w @ both),
             }
         )
     return pd.DataFrame(rows)

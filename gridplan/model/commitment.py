@@ -17,13 +17,13 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from gridplan.case.schema import Generator
-from gridplan.model.core import COST_SCALE, ModelContext, previous_hour
+from gridplan.model.core import COST_SCALE, ModelContext
 
 
 def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail) -> None:
     """Add commitment variables and rows for ``gen`` whose output variable is ``p[y, t]``."""
     uc = gen.unit_commitment
-    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    m, years, n = ctx.model, ctx.years, ctx.data.n_hours
     size = uc.unit_size_mw
     u = pyo.Var(years, m.T, within=ctx.integer_domain)
     su = pyo.Var(years, m.T, within=pyo.NonNegativeReals)
@@ -39,11 +39,15 @@ def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail) -> N
     rows("output_max", lambda _m, y, t: p[y, t] <= float(avail[t]) * size * u[y, t])
     if uc.min_stable_fraction > 0:
         rows("output_min", lambda _m, y, t: p[y, t] >= uc.min_stable_fraction * size * u[y, t])
-    rows("startups", lambda _m, y, t: su[y, t] >= u[y, t] - u[y, previous_hour(t, n)])
-    rows("shutdowns", lambda _m, y, t: sd[y, t] >= u[y, previous_hour(t, n)] - u[y, t])
+    rows("startups", lambda _m, y, t: su[y, t] >= u[y, t] - u[y, ctx.prev(t)])
+    rows("shutdowns", lambda _m, y, t: sd[y, t] >= u[y, ctx.prev(t)] - u[y, t])
 
     def window(t: int, hours: int) -> list[int]:
-        return [(t - k) % n for k in range(min(hours, n))]
+        """``t`` and the hours before it, following the (wrapping) modelled sequence."""
+        out = [t]
+        while len(out) < min(hours, n):
+            out.append(ctx.prev(out[-1]))
+        return out
 
     if uc.min_up_h > 1:
         rows("min_up", lambda _m, y, t: u[y, t] >= sum(su[y, k] for k in window(t, uc.min_up_h)))
@@ -52,4 +56,4 @@ def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail) -> N
     for y in years:
         ctx.add_series(f"{gen.name}_committed", gen.node, y, u, 0.0, unit="units")
         if uc.startup_cost_cny_per_mw:
-            ctx.add_cost("startup", y, uc.startup_cost_cny_per_mw * size * COST_SCALE * w * pyo.quicksum(su[y, t] for t in range(n)))
+            ctx.add_cost("startup", y, uc.startup_cost_cny_per_mw * size * COST_SCALE * ctx.annual(su, y))

@@ -83,7 +83,21 @@ class ModelContext:
 
     @property
     def hour_weight(self) -> float:
+        """Mean hours of the year per modelled hour."""
         return self.data.hour_weight
+
+    def annual(self, var, year: int, coefficients=None):
+        """Σ_t weight_t · c_t · var[year, t]: an hourly variable summed into a yearly total.
+
+        With MW variables and no coefficients this is MWh per year; with
+        coefficients in CNY/MWh it is CNY per year.
+        """
+        w = self.data.weights if coefficients is None else self.data.weights * np.asarray(coefficients, dtype=float)
+        return pyo.quicksum(float(w[t]) * var[year, t] for t in range(self.data.n_hours))
+
+    def prev(self, t: int) -> int:
+        """The modelled hour before ``t`` (storage, ramps and commitment wrap within each period)."""
+        return int(self.data.previous[t])
 
     @property
     def T(self):
@@ -135,11 +149,6 @@ def hourly_array(values, n: int) -> np.ndarray:
     """A scalar or array as a float array of length ``n``."""
     arr = np.asarray(values, dtype=float)
     return np.full(n, float(arr)) if arr.ndim == 0 else arr
-
-
-def previous_hour(t: int, n: int) -> int:
-    """The hour before ``t``, wrapping: storage and ramps are cyclic within the modelled window."""
-    return t - 1 if t > 0 else n - 1
 
 
 def build_model(

@@ -30,7 +30,7 @@ def add(ctx: ModelContext) -> None:
 
 
 def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
-    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    m, years, _n = ctx.model, ctx.years, ctx.data.n_hours
     limit = {y: value_in_year(dr.potential_fraction_of_peak, y, 0.0) * ctx.data.peak_mw[(dr.node, y)] for y in years}
     cap = pyo.Var(years, bounds=lambda _m, y: (0.0, limit[y]))
     u = pyo.Var(years, m.T, within=pyo.NonNegativeReals)
@@ -40,7 +40,7 @@ def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
     if dr.max_hours_per_year < 8760:
         m.add_component(
             f"curtail_energy__{dr.name}",
-            pyo.Constraint(years, rule=lambda _m, y: w * pyo.quicksum(u[y, t] for t in range(n)) <= dr.max_hours_per_year * cap[y]),
+            pyo.Constraint(years, rule=lambda _m, y: ctx.annual(u, y) <= dr.max_hours_per_year * cap[y]),
         )
     for y in years:
         key = (dr.node, y)
@@ -50,7 +50,7 @@ def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
         ctx.add_cost("demand_response", y, dr.capacity_cost_cny_per_kw_yr * KW_PER_MW * COST_SCALE * cap[y])
         if dr.activation_cost_cny_per_mwh:
             ctx.add_cost(
-                "demand_response", y, dr.activation_cost_cny_per_mwh * COST_SCALE * w * pyo.quicksum(u[y, t] for t in range(n))
+                "demand_response", y, dr.activation_cost_cny_per_mwh * COST_SCALE * ctx.annual(u, y)
             )
 
 
@@ -60,7 +60,7 @@ def shift_windows(n_hours: int, window_h: int) -> list[range]:
 
 
 def _add_shifting(ctx: ModelContext, dr: DemandResponse) -> None:
-    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    m, years, n = ctx.model, ctx.years, ctx.data.n_hours
     limit = {y: value_in_year(dr.shiftable_fraction_of_peak, y, 0.0) * ctx.data.peak_mw[(dr.node, y)] for y in years}
     shift_years = [y for y in years if limit[y] > 0]
     if not shift_years:
@@ -84,5 +84,5 @@ def _add_shifting(ctx: ModelContext, dr: DemandResponse) -> None:
         ctx.add_series(f"{dr.name}_shift_up", dr.node, y, up, -1.0)
         if dr.shift_cost_cny_per_mwh:
             ctx.add_cost(
-                "demand_response", y, dr.shift_cost_cny_per_mwh * COST_SCALE * w * pyo.quicksum(down[y, t] for t in range(n))
+                "demand_response", y, dr.shift_cost_cny_per_mwh * COST_SCALE * ctx.annual(down, y)
             )

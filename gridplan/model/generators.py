@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 from gridplan.case.schema import Generator, value_in_year
 from gridplan.model.capacity import add_capacity, is_fixed
 from gridplan.model.commitment import add_commitment
-from gridplan.model.core import COST_SCALE, ModelContext, hourly_array, previous_hour
+from gridplan.model.core import COST_SCALE, ModelContext, hourly_array
 
 
 def marginal_cost_cny_per_mwh(gen: Generator, year: int) -> float:
@@ -76,21 +76,20 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
         r = gen.ramp_fraction_per_h
         m.add_component(
             f"ramp_up__{gen.name}",
-            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, t] - p[y, previous_hour(t, n)] <= r * caps[y]),
+            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, t] - p[y, ctx.prev(t)] <= r * caps[y]),
         )
         m.add_component(
             f"ramp_down__{gen.name}",
-            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, previous_hour(t, n)] - p[y, t] <= r * caps[y]),
+            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, ctx.prev(t)] - p[y, t] <= r * caps[y]),
         )
 
     if gen.unit_commitment is not None:
         add_commitment(ctx, gen, p, caps, avail)
 
-    w = ctx.hour_weight
     for y in years:
         ctx.add_injection(gen.node, y, lambda t, y=y: p[y, t])
         ctx.add_series(gen.name, gen.node, y, p, +1.0)
-        energy_mwh = w * pyo.quicksum(p[y, t] for t in range(n))
+        energy_mwh = ctx.annual(p, y)
         cost = marginal_cost_cny_per_mwh(gen, y)
         if cost:
             ctx.add_cost("variable_om" if not gen.heat_rate_gj_per_mwh else "fuel_and_vom", y, cost * COST_SCALE * energy_mwh)

@@ -42,7 +42,7 @@ def add(ctx: ModelContext) -> None:
 
 
 def _add_external(ctx: ModelContext, node: str, grid: ExternalGrid) -> None:
-    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    m, years = ctx.model, ctx.years
     hod = ctx.data.timestamps.hour.to_numpy()
     imp_max = {y: value_in_year(grid.import_max_mw, y, 0.0) for y in years}
     exp_max = {y: value_in_year(grid.export_max_mw, y, 0.0) for y in years}
@@ -57,15 +57,15 @@ def _add_external(ctx: ModelContext, node: str, grid: ExternalGrid) -> None:
         ctx.add_series("import", node, y, imp, +1.0)
         ctx.add_series("export", node, y, exp, -1.0)
         if imp_max[y] > 0:
-            ctx.add_cost("imports", y, COST_SCALE * w * pyo.quicksum(float(price[t]) * imp[y, t] for t in range(n)))
+            ctx.add_cost("imports", y, COST_SCALE * ctx.annual(imp, y, price))
             if grid.import_co2_t_per_mwh:
-                ctx.emissions[y].append(grid.import_co2_t_per_mwh * w * pyo.quicksum(imp[y, t] for t in range(n)))
+                ctx.emissions[y].append(grid.import_co2_t_per_mwh * ctx.annual(imp, y))
         if exp_max[y] > 0 and export_price:
-            ctx.add_cost("export_revenue", y, -export_price * COST_SCALE * w * pyo.quicksum(exp[y, t] for t in range(n)))
+            ctx.add_cost("export_revenue", y, -export_price * COST_SCALE * ctx.annual(exp, y))
 
 
 def _add_link(ctx: ModelContext, link) -> None:
-    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    m, years = ctx.model, ctx.years
     cap = {y: value_in_year(link.max_mw, y, 0.0) for y in years}
     fwd = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, cap[y]))
     back = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, cap[y]))
@@ -82,16 +82,16 @@ def _add_link(ctx: ModelContext, link) -> None:
         ctx.add_series(f"{link.name}_in", b, y, fwd, eta)
         if link.cost_cny_per_mwh:
             ctx.add_cost(
-                "links", y, link.cost_cny_per_mwh * COST_SCALE * w * pyo.quicksum(fwd[y, t] + back[y, t] for t in range(n))
+                "links", y, link.cost_cny_per_mwh * COST_SCALE * (ctx.annual(fwd, y) + ctx.annual(back, y))
             )
 
 
 def _add_unserved(ctx: ModelContext, node: str, voll: float) -> None:
-    m, years, n, w = ctx.model, ctx.years, ctx.data.n_hours, ctx.hour_weight
+    m, years = ctx.model, ctx.years
     demand = ctx.data.demand_mw
     lost = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, float(demand[(node, y)][t])))
     m.add_component(f"unserved__{node}", lost)
     for y in years:
         ctx.add_injection(node, y, lambda t, y=y: lost[y, t])
         ctx.add_series("unserved", node, y, lost, +1.0)
-        ctx.add_cost("unserved_energy", y, voll * COST_SCALE * w * pyo.quicksum(lost[y, t] for t in range(n)))
+        ctx.add_cost("unserved_energy", y, voll * COST_SCALE * ctx.annual(lost, y))

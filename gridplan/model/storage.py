@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 
 from gridplan.case.schema import Storage, value_in_year
 from gridplan.model.capacity import KW_PER_MW, add_capacity, alive, build_years, existing_mwh, is_fixed
-from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor, previous_hour
+from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor
 
 
 def add(ctx: ModelContext) -> None:
@@ -94,7 +94,7 @@ def _add_exclusive(ctx: ModelContext, s: Storage, c, d) -> None:
 
 
 def _add_storage(ctx: ModelContext, s: Storage) -> None:
-    m, years, n = ctx.model, ctx.years, ctx.data.n_hours
+    m, years, _n = ctx.model, ctx.years, ctx.data.n_hours
     ctx.register_asset(s.name, s.node, "storage", s.label, s.groups, s.clean, s.non_fossil)
     power = add_capacity(ctx, s, "storage")
     energy = _add_energy(ctx, s)
@@ -127,18 +127,17 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
         pyo.Constraint(
             years,
             m.T,
-            rule=lambda _m, y, t: e[y, t] == keep * e[y, previous_hour(t, n)] + eta_c * c[y, t] - inv_eta_d * d[y, t],
+            rule=lambda _m, y, t: e[y, t] == keep * e[y, ctx.prev(t)] + eta_c * c[y, t] - inv_eta_d * d[y, t],
         ),
     )
 
     if s.exclusive_charge and ctx.mip:
         _add_exclusive(ctx, s, c, d)
 
-    w = ctx.hour_weight
     for y in years:
         ctx.add_injection(s.node, y, lambda t, y=y: d[y, t] - c[y, t])
         ctx.add_series(f"{s.name}_discharge", s.node, y, d, +1.0)
         ctx.add_series(f"{s.name}_charge", s.node, y, c, -1.0)
         ctx.add_series(f"{s.name}_soc", s.node, y, e, 0.0, unit="mwh")
         if s.variable_om_cny_per_mwh:
-            ctx.add_cost("variable_om", y, s.variable_om_cny_per_mwh * COST_SCALE * w * pyo.quicksum(d[y, t] for t in range(n)))
+            ctx.add_cost("variable_om", y, s.variable_om_cny_per_mwh * COST_SCALE * ctx.annual(d, y))
