@@ -20,17 +20,20 @@ from gridplan.model.core import ModelContext, build_model
 from gridplan.result import Result, collect
 
 
-def restrict(case: Case, year: int | None = None, days: int | None = None, start: str | None = None) -> Case:
-    """A copy of ``case`` limited to one planning year and/or a window of days."""
+def restrict(case: Case, year: int | None = None, days: int | None = None, start: str | None = None,
+             rep_days: int | None = None) -> Case:
+    """A copy of ``case`` limited to one planning year, a window of days or representative days."""
     update: dict = {}
     if year is not None:
         if year not in case.years:
             raise SolveError(f"year {year} is not a planning year of case {case.name} ({case.years})")
         update["years"] = [year]
         update["policies"] = [p for p in case.policies if p.year == year]
-    if days is not None or start is not None:
-        hours = case.hours.model_copy(update={k: v for k, v in (("days", days), ("start", start)) if v is not None})
-        update["hours"] = hours
+    if rep_days is not None:
+        update["hours"] = case.hours.model_copy(update={"rep_days": rep_days, "days": None})
+    elif days is not None or start is not None:
+        changes = {k: v for k, v in (("days", days), ("start", start)) if v is not None}
+        update["hours"] = case.hours.model_copy(update={**changes, "rep_days": None})
     out = case.model_copy(update=update)
     out._base_dir, out._file = case.base_dir, case.file
     return out
@@ -52,7 +55,7 @@ class Built:
         timings["build"] = timings.pop("build_model") + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
         timings["solve"] = outcome.timings_s["solve"]
         options = {"method": opts.method, "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
-                   "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "years": list(self.case.years),
+                   "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days, "years": list(self.case.years),
                    "dropped_policies": list(self.drop_policies), "pathway": "perfect_foresight",
                    "mip": bool(self.ctx.mip)}
         result = collect(self.ctx, outcome, timings, options)
@@ -61,12 +64,13 @@ class Built:
 
 
 def build(case: Case | str | Path, *, year: int | None = None, days: int | None = None, start: str | None = None,
-          drop_policies: tuple[str, ...] = (), fixed_builds: dict | None = None, mip: bool = False) -> Built:
+          rep_days: int | None = None, drop_policies: tuple[str, ...] = (), fixed_builds: dict | None = None,
+          mip: bool = False) -> Built:
     """Load (if a path), restrict, prepare and build a case into a pyomo model."""
     t0 = time.perf_counter()
     if not isinstance(case, Case):
         case = load_case(case)
-    case = restrict(case, year, days, start)
+    case = restrict(case, year, days, start, rep_days)
     data = prepare(case)
     t1 = time.perf_counter()
     ctx = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds, mip=mip)
@@ -80,6 +84,7 @@ def solve(
     year: int | None = None,
     days: int | None = None,
     start: str | None = None,
+    rep_days: int | None = None,
     method: str = DEFAULT_METHOD,
     time_limit_s: float | None = None,
     mip_gap: float | None = None,
@@ -98,6 +103,8 @@ def solve(
         Solve this planning year only.
     days, start : optional
         Model ``days`` days from ``start`` (MM-DD) instead of the case's hours.
+    rep_days : int, optional
+        Model this many representative days instead (fast studies).
     method : str
         HiGHS method: ``simplex`` (default), ``ipm`` (with crossover), ``pdlp``, ``choose``.
     time_limit_s, mip_gap, threads : optional
@@ -116,7 +123,8 @@ def solve(
         ``status`` says whether the solution is optimal; infeasible or failed
         solves come back with empty tables (see :func:`require_solution`).
     """
-    built = build(case, year=year, days=days, start=start, drop_policies=drop_policies, fixed_builds=fixed_builds, mip=mip)
+    built = build(case, year=year, days=days, start=start, rep_days=rep_days, drop_policies=drop_policies,
+                  fixed_builds=fixed_builds, mip=mip)
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose)
     session = HighsSession(built.ctx.model, opts)
     outcome = session.run()

@@ -73,6 +73,7 @@ def solve(
     year: Optional[int] = typer.Option(None, help="Solve this planning year only."),
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
     start: Optional[str] = typer.Option(None, help="First day (MM-DD) of the modelled window."),
+    rep_days: Optional[int] = typer.Option(None, "--rep-days", help="Model this many representative days (fast studies)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit, seconds."),
     method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex (dual simplex), ipm (interior point + crossover), pdlp or choose."),
     mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap."),
@@ -89,8 +90,8 @@ def solve(
             c = gridplan.load_case(case)
         with console.status(f"Building and solving {c.name} (HiGHS {method}) ..."):
             run = gridplan.solve_myopic if myopic else gridplan.solve
-            result = run(c, year=year, days=days, start=start, method=method, time_limit_s=time_limit,
-                         mip_gap=mip_gap, threads=threads, mip=mip)
+            result = run(c, year=year, days=days, start=start, rep_days=rep_days, method=method,
+                         time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip)
         require_solution(result)
         folder = gridplan.write_result(result, out_dir)
     except GridplanError as exc:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from gridplan.case.schema import Case, Generator, Node
 from gridplan.errors import InputError
+from gridplan.timeseries import RepresentativeDays, representative_days
 
 HOURS_PER_YEAR = 8760
 #: Availability values below this are set to 0: HiGHS drops tiny coefficients with a warning.
@@ -47,6 +48,8 @@ class ModelData:
         factor for dispatchable plants.
     timestamps : pd.DatetimeIndex
         Local time of each modelled hour, in a reference non-leap year.
+    rep_days : RepresentativeDays or None
+        The representative days, when the case models them.
     """
 
     case: Case
@@ -58,6 +61,7 @@ class ModelData:
     availability: dict[str, np.ndarray | float]
     timestamps: pd.DatetimeIndex
     weather: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rep_days: RepresentativeDays | None = None
 
     @property
     def hour_weight(self) -> float:
@@ -191,8 +195,7 @@ def scale_to_energy_and_peak(shape: np.ndarray, annual_mwh: float, peak_mw: floa
 
 
 def prepare(case: Case) -> ModelData:
-    """Read every profile and demand series the case needs."""
-    hours = modelled_hours(case)
+    """Read every profile and demand series the case needs, and pick the modelled hours."""
     weather_cache: dict = {}
     profile_cache: dict = {}
     demand: dict[tuple[str, int], np.ndarray] = {}
@@ -208,14 +211,34 @@ def prepare(case: Case) -> ModelData:
                     series = scale_to_energy_and_peak(shape, d.annual_mwh, d.peak_mw)
                 except ValueError:
                     raise InputError(case.file, f"nodes.{n}.demand.{y}", f"load factor {d.annual_mwh / 8760 / d.peak_mw:.2f} is too low for the shape in {node.demand_shape.file}", "check annual_mwh and peak_mw") from None
-            demand[(n, y)] = series[hours]
+            demand[(n, y)] = series
             peaks[(n, y)] = float(d.peak_mw)
     availability = {g.name: generator_availability(case, g, weather_cache, profile_cache) for g in case.generators}
+
+    rep = None
+    if case.hours.rep_days is not None:
+        rep = _choose_rep_days(case, demand, availability)
+        hours, weights, previous = rep.hours, rep.weights, rep.previous
+    else:
+        hours = modelled_hours(case)
+        weights = np.full(len(hours), HOURS_PER_YEAR / len(hours))
+        previous = np.roll(np.arange(len(hours)), 1)
+    demand = {k: v[hours] for k, v in demand.items()}
     availability = {k: (v[hours] if isinstance(v, np.ndarray) else v) for k, v in availability.items()}
     stamps = pd.date_range("2025-01-01", periods=HOURS_PER_YEAR, freq="h")[hours]
-    weights = np.full(len(hours), HOURS_PER_YEAR / len(hours))
-    previous = np.roll(np.arange(len(hours)), 1)
-    return ModelData(case, hours, weights, previous, demand, peaks, availability, stamps, weather_cache)
+    return ModelData(case, hours, weights, previous, demand, peaks, availability, stamps, weather_cache, rep)
+
+
+def _choose_rep_days(case: Case, demand: dict, availability: dict) -> RepresentativeDays:
+    """Representative days matched on the last planning year's demand and every weather profile."""
+    last = case.years[-1]
+    series = [demand[(n, last)] / demand[(n, last)].max() for n in case.nodes]
+    seen: list[np.ndarray] = []
+    for values in availability.values():
+        if isinstance(values, np.ndarray) and not any(np.array_equal(values, s) for s in seen):
+            seen.append(values)
+    total = sum(demand[(n, last)] for n in case.nodes)
+    return representative_days(series + seen, case.hours.rep_days, total)
 
 
 def _modelled_demand(case: Case, n: str, node: Node, year: int, weather_cache: dict) -> np.ndarray:

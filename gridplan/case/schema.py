@@ -73,11 +73,22 @@ class Hours(Strict):
 
     Full 8760 h by default. ``start`` (``MM-DD``) with ``days`` selects a
     contiguous window; operating costs are scaled by 8760 / modelled hours
-    so that annual costs stay comparable.
+    so that annual costs stay comparable. ``rep_days`` models that many
+    representative days instead, each weighted by the days it stands for
+    (see ``gridplan.timeseries``).
     """
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if self.days is not None and self.rep_days is not None:
+            raise ValueError("give days (a window) or rep_days (representative days), not both")
+        return self
 
     start: str = "01-01"
     days: Annotated[int, Field(ge=1, le=365)] | None = None
+    rep_days: Annotated[int, Field(ge=2, le=365)] | None = Field(
+        None, description="model this many representative days (the peak-demand day plus k-medoids) instead"
+    )
 
     @field_validator("start")
     @classmethod

@@ -5,7 +5,9 @@ Each storage asset adds, per year and hour, charge ``c`` and discharge
 
 * ``c ≤ P``, ``d ≤ P`` (installed power, MW), ``e ≤ E`` (installed energy, MWh),
 * ``e_t = (1 − loss) · e_{t−1} + η_c · c_t − d_t / η_d`` (one-hour steps),
-  cyclic within the modelled window so that no energy is created,
+  cyclic within the modelled window so that no energy is created; with
+  representative days, a state per calendar day linked through the
+  sequence of representative days keeps the chronology (``_linked_soc``),
 * new energy between ``min_duration_h`` and ``max_duration_h`` times new
   power; when the two are equal (pumped hydro) energy follows power and
   has no variable of its own.
@@ -93,8 +95,80 @@ def _add_exclusive(ctx: ModelContext, s: Storage, c, d) -> None:
     )
 
 
+def _flow_into_store(s: Storage, c, d, y, t):
+    """Energy into the store in one hour (MWh): charging after its losses, less discharging before them."""
+    return s.charge_efficiency * c[y, t] - d[y, t] / s.discharge_efficiency
+
+
+def _chronological_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
+    """State of charge hour by hour, cyclic within the modelled window (MWh)."""
+    m, years = ctx.model, ctx.years
+
+    def energy_bound(_m, y, t):
+        return (0.0, float(energy[y])) if is_fixed(energy[y]) else (0.0, None)
+
+    e = pyo.Var(years, m.T, bounds=energy_bound)
+    m.add_component(f"soc__{s.name}", e)
+    grow_e = [y for y in years if not is_fixed(energy[y])]
+    if grow_e:
+        m.add_component(f"soc_limit__{s.name}", pyo.Constraint(grow_e, m.T, rule=lambda _m, y, t: e[y, t] <= energy[y]))
+    keep = 1.0 - s.standing_loss_per_h
+    m.add_component(
+        f"soc_balance__{s.name}",
+        pyo.Constraint(years, m.T, rule=lambda _m, y, t: e[y, t] == keep * e[y, ctx.prev(t)] + _flow_into_store(s, c, d, y, t)),
+    )
+    return e
+
+
+def _linked_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
+    """State of charge with representative days, chronology kept (Kotzur et al. 2018).
+
+    Within each representative day, ``δ`` is the energy stored since the
+    day began (MWh; may be negative). Across the 365 calendar days, ``S_d``
+    is the state at the start of day d: ``S_{d+1} = keep²⁴ · S_d + δ_end`` of
+    d's representative day, cyclic over the year, and ``0 ≤ S_d + δ_t ≤ E``
+    through the day's highest and lowest ``δ`` (standing losses within the
+    day are neglected in those two bounds).
+    """
+    m, years = ctx.model, ctx.years
+    rep = ctx.data.rep_days
+    k = len(rep.days)
+    day_hours = [range(i * 24, (i + 1) * 24) for i in range(k)]
+    keep = 1.0 - s.standing_loss_per_h
+    delta = pyo.Var(years, m.T)
+    start = pyo.Var(years, range(len(rep.day_map)), within=pyo.NonNegativeReals)
+    high = pyo.Var(years, range(k))
+    low = pyo.Var(years, range(k))
+    for name, comp in (("soc_delta", delta), ("soc_day_start", start), ("soc_day_high", high), ("soc_day_low", low)):
+        m.add_component(f"{name}__{s.name}", comp)
+
+    def intra(_m, y, t):
+        before = 0.0 if t % 24 == 0 else keep * delta[y, t - 1]
+        return delta[y, t] == before + _flow_into_store(s, c, d, y, t)
+
+    m.add_component(f"soc_balance__{s.name}", pyo.Constraint(years, m.T, rule=intra))
+    m.add_component(f"soc_high__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: high[y, t // 24] >= delta[y, t]))
+    m.add_component(f"soc_low__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: low[y, t // 24] <= delta[y, t]))
+    days = range(len(rep.day_map))
+    n_days = len(rep.day_map)
+
+    def link(_m, y, day):
+        return start[y, (day + 1) % n_days] == keep**24 * start[y, day] + delta[y, day_hours[rep.day_map[day]][-1]]
+
+    m.add_component(f"soc_link__{s.name}", pyo.Constraint(years, days, rule=link))
+    m.add_component(
+        f"soc_top__{s.name}",
+        pyo.Constraint(years, days, rule=lambda _m, y, day: start[y, day] + high[y, rep.day_map[day]] <= energy[y]),
+    )
+    m.add_component(
+        f"soc_bottom__{s.name}",
+        pyo.Constraint(years, days, rule=lambda _m, y, day: start[y, day] + low[y, rep.day_map[day]] >= 0),
+    )
+    return delta
+
+
 def _add_storage(ctx: ModelContext, s: Storage) -> None:
-    m, years, _n = ctx.model, ctx.years, ctx.data.n_hours
+    m, years = ctx.model, ctx.years
     ctx.register_asset(s.name, s.node, "storage", s.label, s.groups, s.clean, s.non_fossil)
     power = add_capacity(ctx, s, "storage")
     energy = _add_energy(ctx, s)
@@ -102,34 +176,18 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
     def power_bound(_m, y, t):
         return (0.0, float(power[y])) if is_fixed(power[y]) else (0.0, None)
 
-    def energy_bound(_m, y, t):
-        return (0.0, float(energy[y])) if is_fixed(energy[y]) else (0.0, None)
-
     c = pyo.Var(years, m.T, bounds=power_bound)
     d = pyo.Var(years, m.T, bounds=power_bound)
-    e = pyo.Var(years, m.T, bounds=energy_bound)
     m.add_component(f"charge__{s.name}", c)
     m.add_component(f"discharge__{s.name}", d)
-    m.add_component(f"soc__{s.name}", e)
-
     grow = [y for y in years if not is_fixed(power[y])]
     if grow:
         m.add_component(f"charge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: c[y, t] <= power[y]))
         m.add_component(f"discharge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: d[y, t] <= power[y]))
-    grow_e = [y for y in years if not is_fixed(energy[y])]
-    if grow_e:
-        m.add_component(f"soc_limit__{s.name}", pyo.Constraint(grow_e, m.T, rule=lambda _m, y, t: e[y, t] <= energy[y]))
-
-    keep = 1.0 - s.standing_loss_per_h
-    eta_c, inv_eta_d = s.charge_efficiency, 1.0 / s.discharge_efficiency
-    m.add_component(
-        f"soc_balance__{s.name}",
-        pyo.Constraint(
-            years,
-            m.T,
-            rule=lambda _m, y, t: e[y, t] == keep * e[y, ctx.prev(t)] + eta_c * c[y, t] - inv_eta_d * d[y, t],
-        ),
-    )
+    if ctx.data.rep_days is None:
+        e = _chronological_soc(ctx, s, c, d, energy)
+    else:
+        e = _linked_soc(ctx, s, c, d, energy)
 
     if s.exclusive_charge and ctx.mip:
         _add_exclusive(ctx, s, c, d)

@@ -1,0 +1,62 @@
+"""Representative days: the weights, the chosen days, and exactness when every day represents itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gridplan
+from gridplan.timeseries import k_medoids, representative_days
+from tests.conftest import case_dict
+
+HOURS = 8760
+
+
+def _year(seed=3):
+    rng = np.random.default_rng(seed)
+    h = np.arange(HOURS)
+    season = 1 + 0.25 * np.sin(2 * np.pi * (h / HOURS - 0.3))
+    demand = 500 * season * (1 + 0.2 * np.sin(2 * np.pi * (h % 24 - 9) / 24)) + 20 * rng.random(HOURS)
+    cloud = np.repeat(rng.uniform(0.3, 1.0, 365), 24)
+    pv = np.clip(np.sin(2 * np.pi * ((h % 24) - 6) / 24), 0, None) * cloud
+    return demand, pv
+
+
+def test_representative_days_cover_the_year_and_keep_the_peak_day():
+    demand, pv = _year()
+    rep = representative_days([demand / demand.max(), pv], 12, demand)
+    assert len(rep.days) == 12 and rep.weight_days.sum() == 365 and rep.weights.sum() == pytest.approx(HOURS)
+    peak_day = int(np.argmax(demand)) // 24
+    assert peak_day in rep.days and rep.weight_days[list(rep.days).index(peak_day)] == 1
+    assert np.array_equal(np.sort(np.unique(rep.day_map)), np.arange(12))
+    assert all(rep.day_map[d] == i for i, d in enumerate(rep.days))  # each medoid represents itself
+    assert list(rep.previous[:3]) == [23, 0, 1]  # hours wrap within each day
+
+
+def test_k_medoids_finds_obvious_clusters():
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(0, 0.1, (20, 2)), rng.normal(5, 0.1, (30, 2))])
+    medoids, labels = k_medoids(points, 2)
+    assert sorted(np.bincount(labels)) == [20, 30]
+    assert {int(m >= 20) for m in medoids} == {0, 1}
+
+
+def test_every_day_representing_itself_reproduces_the_full_year(make_case):
+    demand, pv = _year()
+    case = case_dict(demand, generators=[
+        {"name": "pv", "node": "city", "profile_file": "pv.csv", "profile_column": "pv", "capex_cny_per_kw": 3000,
+         "lifetime_years": 25},
+        {"name": "gas", "node": "city", "variable_om_cny_per_mwh": 600, "capex_cny_per_kw": 3000},
+    ], storage=[{"name": "battery", "node": "city", "capex_cny_per_kw": 400, "capex_cny_per_kwh": 700,
+                 "min_duration_h": 1, "max_duration_h": 8}])
+    path = make_case(case, {"demand": demand, "pv": pv})
+    full = gridplan.solve(path)
+    every = gridplan.solve(path, rep_days=365)
+    assert every.options["hours"] == HOURS
+    assert every.objective_cny == pytest.approx(full.objective_cny, rel=1e-7)
+    cap = lambda r: r.capacity.set_index("asset").capacity_mw  # noqa: E731
+    np.testing.assert_allclose(cap(every), cap(full), rtol=1e-5, atol=1e-3)
+    few = gridplan.solve(path, rep_days=12)
+    assert few.options["hours"] == 12 * 24
+    # Energy over the year is weighted back to 8760 h: demand energy is near the real total.
+    assert few.kpis.demand_mwh.iloc[0] == pytest.approx(demand.sum(), rel=0.02)
