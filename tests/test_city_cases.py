@@ -73,7 +73,7 @@ EXPECTED = {
 NAMED_ASSETS = {
     "jieyang": [("psh_jiexi", 2030, 1200)],
     "zhaoqing": [("psh_langjiang", 2030, 1200)],
-    "zhuhai": [("wind_offshore_gaolan", 2030, 500)],
+    "zhuhai": [("wind_offshore_gaolan", 2030, 504)],
     "ruijin": [("psh_baizhu", 2030, 1200)],
 }
 
