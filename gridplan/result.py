@@ -271,6 +271,8 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
         nf_energy = sum(v for g, v in produced.items() if gens[g].non_fossil)
         both = np.zeros(len(d), dtype=bool)
         for st in case.storage:
+            if f"{st.name}_discharge_mw" not in d:
+                continue
             both |= np.minimum(d[f"{st.name}_discharge_mw"].to_numpy(), -d[f"{st.name}_charge_mw"].to_numpy()) > 1e-6
         rows.append(
             {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import pyomo.environ as pyo
+
 import gridplan
 from gridplan.result import balance_residual
 from tests.conftest import case_dict
@@ -280,3 +282,20 @@ def test_clean_share_binds_and_its_shadow_price_is_per_percentage_point(make_cas
     net = 6000 * 1000 / 20 - 0.3 * 8760 * 100
     # Raising the share by one point from 50 %: s·(100 + W) = W  ⇒  dW/ds = 100/(1 − s)² = 400 MW per unit share.
     assert row.shadow_price == pytest.approx(net * 400 / 100, rel=1e-6)
+
+
+def test_assets_that_can_never_exist_add_no_variables(make_case):
+    from gridplan.api import build
+
+    demand = np.full(HOURS, 100.0)
+    gens = [_thermal("gas", 50.0, 300.0)]
+    case = case_dict(demand, generators=gens)
+    lean = build(make_case(case, {"demand": demand}), days=2).ctx.model
+    case["generators"].append({"name": "retired", "node": "city", "existing": [{"mw": 80, "retire_year": 2020}],
+                               "max_new_mw": 0})
+    case["storage"] = [{"name": "nobattery", "node": "city", "max_new_mw": 0}]
+    padded = build(make_case(case, {"demand": demand}), days=2)
+    count = lambda m: sum(1 for _ in m.component_data_objects(pyo.Var))  # noqa: E731
+    assert count(padded.ctx.model) == count(lean)
+    result = gridplan.solve(make_case(case, {"demand": demand}), days=2)
+    assert set(result.capacity.asset) == {"gas", "retired", "nobattery"}  # still reported, at 0 MW

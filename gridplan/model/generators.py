@@ -45,6 +45,8 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
     m, years, n = ctx.model, ctx.years, ctx.data.n_hours
     ctx.register_asset(gen.name, gen.node, "generator", gen.label, gen.groups, gen.clean, gen.non_fossil)
     caps = add_capacity(ctx, gen, "generator")
+    if all(is_fixed(c) and c == 0 for c in caps.values()):
+        return  # nothing stands and nothing can be built: no dispatch to model
     avail = hourly_array(ctx.data.availability[gen.name], n)
 
     def bounds(_m, y, t):

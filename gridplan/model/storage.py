@@ -172,6 +172,8 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
     ctx.register_asset(s.name, s.node, "storage", s.label, s.groups, s.clean, s.non_fossil)
     power = add_capacity(ctx, s, "storage")
     energy = _add_energy(ctx, s)
+    if all(is_fixed(c) and c == 0 for c in power.values()):
+        return  # nothing stands and nothing can be built: no operation to model
 
     def power_bound(_m, y, t):
         return (0.0, float(power[y])) if is_fixed(power[y]) else (0.0, None)
