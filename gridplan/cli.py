@@ -98,6 +98,8 @@ def solve(
         _fail(exc)
         return
     _print_summary(result)
+    if result.status != "optimal":
+        out.print(f"[yellow]![/] the solver stopped early ({result.message}): this is the best plan found, not a proven optimum")
     out.print(f"[green]✓[/] results written to {folder}")
 
 
