@@ -157,7 +157,9 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
         update = {"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]}
         sub = case.model_copy(update=update)
         sub._base_dir, sub._file = case.base_dir, case.file
-        result = require_solution(solve(sub, fixed_builds=dict(fixed), **options))
+        from gridplan.diagnose import require_feasible  # diagnose builds on this module
+
+        result = require_feasible(solve(sub, fixed_builds=dict(fixed), **options), sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():
             fixed[(row.asset, y)] = (row.new_mw, None if row.new_mwh != row.new_mwh else row.new_mwh)

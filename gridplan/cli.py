@@ -80,10 +80,12 @@ def solve(
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
     myopic: bool = typer.Option(False, "--myopic", help="Plan year by year without foresight (default: all years together)."),
     mip: bool = typer.Option(False, "--mip", help="Solve whole projects, units, commitment and exclusive charging as integers."),
+    report: bool = typer.Option(False, "--report", help="Also write report.html (interactive result page) into the folder."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
 ) -> None:
     """Find the least-cost capacity mix and its hourly operation; write the results."""
     import gridplan
-    from gridplan.api import require_solution
+    from gridplan.diagnose import require_feasible
 
     try:
         with console.status(f"Loading {case} ..."):
@@ -92,8 +94,13 @@ def solve(
             run = gridplan.solve_myopic if myopic else gridplan.solve
             result = run(c, year=year, days=days, start=start, rep_days=rep_days, method=method,
                          time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip)
-        require_solution(result)
+        with console.status("Checking the solution ..."):
+            require_feasible(result, c, year=year, days=days, start=start, threads=threads)
         folder = gridplan.write_result(result, out_dir)
+        if report:
+            from gridplan.report import write_report
+
+            write_report(folder, lang, result=result)
     except GridplanError as exc:
         _fail(exc)
         return
@@ -233,10 +240,25 @@ def _case_demand(city: str, case: Path | None, year: int | None) -> tuple[float 
 _mount_weather()
 
 
+def _mount_report() -> None:
+    """Mount ``gridplan report`` (result pages)."""
+    from gridplan.report import commands as report_commands
+
+    report_commands.register(app)
+
+
+_mount_report()
+
+
 def main() -> None:
     """Console entry point."""
     try:
         app()
+    except SystemExit as exc:
+        # typer turns Ctrl-C into a quiet exit 130; say what it means for the results.
+        if exc.code == 130:
+            typer.echo("error: interrupted; no partial result was written", err=True)
+        raise
     except KeyboardInterrupt:
-        console.print("[red]✗[/] interrupted; no partial result was written")
+        typer.echo("error: interrupted; no partial result was written", err=True)
         sys.exit(130)

@@ -124,8 +124,10 @@ def _status_name(h: highspy.Highs, status) -> str:
         return "infeasible"
     if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
         return "unbounded_or_infeasible"
-    if status in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt):
+    if status in (S.kTimeLimit, S.kIterationLimit):
         return "time_limit"
+    if status == S.kInterrupt:
+        return "interrupted"
     return "error"
 
 
@@ -182,6 +184,8 @@ class HighsSession:
         t1 = time.perf_counter()
         status = h.getModelStatus()
         name = _status_name(h, status)
+        if name == "interrupted":
+            raise KeyboardInterrupt  # Ctrl-C reached HiGHS: stop, write nothing
         sol_info = h.getInfo()
         has_solution = sol_info.primal_solution_status >= 2
         duals: dict = {}
@@ -232,6 +236,7 @@ class HighsSession:
 
 def _configured_highs(options: SolveOptions) -> highspy.Highs:
     h = highspy.Highs()
+    h.HandleKeyboardInterrupt = True  # let Ctrl-C stop a long solve promptly
     h.setOptionValue("output_flag", bool(options.verbose))
     if options.method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, not {options.method!r}")

@@ -25,6 +25,8 @@ def write_files(result: Result, folder: Path) -> None:
     result.costs.to_csv(folder / "costs.csv", index=False)
     result.targets.to_csv(folder / "targets.csv", index=False)
     result.kpis.to_csv(folder / "kpis.csv", index=False)
+    if not result.availability.empty:
+        result.availability.to_parquet(folder / "availability.parquet", index=False)
 
 
 def write_atomically(out_dir: str | Path, writer) -> Path:

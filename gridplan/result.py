@@ -44,7 +44,11 @@ class Result:
     capacity : DataFrame
         year, node, asset, technology, family, capacity_mw, new_mw, energy_mwh.
     dispatch : DataFrame
-        node, year, hour, timestamp, demand_mw, one ``<flow>_mw`` column per flow.
+        node, year, hour, timestamp, weight_h (hours of the year the row stands
+        for), demand_mw, one ``<flow>_mw`` column per flow.
+    availability : DataFrame
+        node, year, hour and ``<generator>_mw``: what each weather-driven
+        generator could have produced (capacity × availability), for curtailment.
     prices : DataFrame
         node, year, hour, price_cny_per_mwh (dual of the energy balance).
     costs : DataFrame
@@ -66,6 +70,7 @@ class Result:
     costs: pd.DataFrame
     targets: pd.DataFrame
     kpis: pd.DataFrame
+    availability: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings_s: dict = field(default_factory=dict)
     solver: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
@@ -75,7 +80,7 @@ class Result:
         """The dictionary that ``summary.json`` holds."""
         cap = {}
         sto = {}
-        for y, grp in self.capacity.groupby("year"):
+        for y, grp in (self.capacity.groupby("year") if not self.capacity.empty else ()):
             gens = grp[grp.family != "storage"].groupby("technology").capacity_mw.sum()
             cap[str(y)] = {k: round(float(v), 6) for k, v in gens.items()}
             stor = grp[grp.family == "storage"]
@@ -85,7 +90,7 @@ class Result:
         kpis = {str(int(r["year"])): {k: _clean(v) for k, v in r.items() if k != "year"} for r in self.kpis.to_dict("records")}
         costs = {
             str(y): {c: round(float(v), 2) for c, v in grp.set_index("component").annual_cny.items()}
-            for y, grp in self.costs.groupby("year")
+            for y, grp in (self.costs.groupby("year") if not self.costs.empty else ())
         }
         return {
             "case": self.case,
@@ -157,10 +162,32 @@ def dispatch_table(ctx: ModelContext) -> pd.DataFrame:
                     cols[f"{s['name']}_{s['unit']}"] = values
             frame = pd.DataFrame(cols)
             frame.insert(0, "demand_mw", data.demand_mw[(node, y)])
+            frame.insert(0, "weight_h", data.weights)
             frame.insert(0, "timestamp", data.timestamps.map(lambda ts, y=y: ts.replace(year=y)))
             frame.insert(0, "hour", data.hours)
             frame.insert(0, "year", y)
             frame.insert(0, "node", node)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def availability_table(capacity: pd.DataFrame, data) -> pd.DataFrame:
+    """Available MW of every weather-driven generator per node, year and modelled hour.
+
+    ``capacity × availability``: what PV and wind could have produced; the
+    dispatch table holds what they did produce, so curtailment is the gap.
+    Rows follow the dispatch table's order for each node and year.
+    """
+    case = data.case
+    profiled = {g.name: g.node for g in case.generators if isinstance(data.availability.get(g.name), np.ndarray)}
+    cap = capacity.set_index(["asset", "year"]).capacity_mw
+    frames = []
+    for node in case.nodes:
+        for y in case.years:
+            frame = pd.DataFrame({"node": node, "year": y, "hour": data.hours})
+            for g, g_node in profiled.items():
+                if g_node == node:
+                    frame[f"{g}_mw"] = float(cap.get((g, y), 0.0)) * np.asarray(data.availability[g], dtype=float)
             frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -242,12 +269,12 @@ def target_table(ctx: ModelContext, duals: dict) -> pd.DataFrame:
 
 def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
     data = ctx.data
-    w = data.weights
     rows = []
     case = data.case
     gens = {g.name: g for g in case.generators}
     for y in ctx.years:
         d = dispatch[dispatch.year == y]
+        w = d["weight_h"].to_numpy()
         cap = capacity[capacity.year == y]
         gen_cap = cap[cap.family == "generator"]
         total = gen_cap.capacity_mw.sum()
@@ -263,7 +290,7 @@ def kpi_table(ctx: ModelContext, dispatch: pd.DataFrame, capacity: pd.DataFrame)
                 continue
             capg = float(cap.loc[cap.asset == g, "capacity_mw"].sum())
             avail = np.broadcast_to(data.availability[g], (data.n_hours,))
-            available += capg * float(w @ avail)
+            available += capg * float(data.weights @ avail)
             used += produced.get(g, 0.0)
         emissions = sum(_value(e) for e in ctx.emissions.get(y, []))
         imports = float(w @ d["import_mw"].to_numpy()) if "import_mw" in d else 0.0
@@ -315,6 +342,7 @@ def collect(ctx: ModelContext, outcome: SolveOutcome, timings: dict, options: di
         costs=cost_table(ctx),
         targets=target_table(ctx, outcome.duals),
         kpis=kpi_table(ctx, dispatch, capacity),
+        availability=availability_table(capacity, ctx.data),
         timings_s=timings,
         solver=_solver_info(outcome),
         options=options,

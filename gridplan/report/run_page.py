@@ -1,0 +1,134 @@
+"""The page of one run: ``report.html`` in its result folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gridplan.report import figures, labels
+from gridplan.report.load import (
+    AVAILABILITY_FILE,
+    ReportTables,
+    read_result,
+    tables_from_result,
+)
+from gridplan.report.page import Section, html_table, render, write_page, yes_no
+
+REPORT_FILE = "report.html"
+KPI_ROWS = (  # key, scale to the unit in its label
+    ("demand_mwh", 1e-3), ("peak_mw", 1.0), ("installed_generation_mw", 1.0), ("clean_share_installed", 100.0),
+    ("non_fossil_share_installed", 100.0), ("non_fossil_share_generation", 100.0), ("vre_curtailment_share", 100.0),
+    ("unserved_energy_mwh", 1.0), ("emissions_t", 1e-6), ("import_share", 100.0),
+)
+
+
+def kpi_html(t: ReportTables, lang: str) -> str:
+    """Key figures per year as an HTML table (GWh, MW, %, Mt CO2)."""
+    if t.kpis.empty:
+        return ""
+    kpis = t.kpis.set_index("year")
+    years = [int(y) for y in kpis.index]
+    columns = [("kpi", "")] + [(str(y), str(y)) for y in years]
+    rows = []
+    for key, scale in KPI_ROWS:
+        if key not in kpis:
+            continue
+        row = {"kpi": labels.text(f"kpi_{key}", lang)}
+        row.update({str(y): float(kpis.loc[y, key]) * scale for y in years})
+        rows.append(row)
+    return html_table(columns, rows)
+
+
+def targets_html(t: ReportTables, lang: str, year: int | None = None) -> str:
+    """The target report (required, achieved, hard, met, binding, shadow price, cost of the rule)."""
+    tg = t.targets
+    if tg.empty:
+        return f'<p class="note">{labels.text("no_targets", lang)}</p>'
+    if year is not None:
+        tg = tg[tg.year == year]
+        if tg.empty:
+            return f'<p class="note">{labels.text("no_targets", lang)}</p>'
+    cols = [("name", labels.text("col_name", lang)), ("year", labels.text("year", lang)),
+            ("required", labels.text("col_required", lang)), ("achieved", labels.text("col_achieved", lang)),
+            ("unit", labels.text("col_unit", lang)), ("hard", labels.text("col_hard", lang)), ("met", labels.text("col_met", lang)),
+            ("active", labels.text("col_active", lang)), ("shadow_price", labels.text("col_shadow", lang)),
+            ("penalty_cny", labels.text("col_penalty", lang))]
+    if "cost_of_rule_cny" in tg:
+        cols.append(("cost_of_rule_cny", labels.text("col_cost_rule", lang)))
+    met_word = labels.text("word_yes", lang)
+    rows = []
+    for r in tg.to_dict("records"):
+        row = dict(r)
+        row["year"] = str(int(r["year"]))
+        for key in ("hard", "met", "active"):
+            row[key] = yes_no(r[key], lang)
+        rows.append(row)
+    return html_table(cols, rows, classes={"met": lambda v: "met" if v == met_word else "missed"})
+
+
+def build_sections(t: ReportTables, lang: str = "en") -> list[Section]:
+    """Every section of a run's page, in order."""
+    sections = [Section("overview", labels.text("kpi_title", lang), [kpi_html(t, lang)]),
+                Section("capacity", labels.text("capacity_title", lang), [figures.capacity_figure(t, lang)]),
+                Section("costs", labels.text("costs_title", lang), [figures.cost_figure(t, lang)])]
+    for y in t.years:
+        items = [figures.targets_figure(t, y, lang), targets_html(t, lang, y), figures.dispatch_figure(t, y, lang),
+                 figures.storage_figure(t, y, lang), figures.heatmap_figure(t, y, lang), figures.duration_figure(t, y, lang),
+                 figures.price_figure(t, y, lang)]
+        sections.append(Section(f"y{y}", labels.text("planning_year", lang, year=y), items))
+    return sections
+
+
+def subtitle(t: ReportTables, lang: str) -> str:
+    """One line under the page title: status, discounted total cost (million CNY), hours, years."""
+    s = t.summary
+    obj = s.get("objective_cny")
+    parts = [f"{labels.text('status', lang)}: {s.get('status', '?')}"]
+    if obj is not None:
+        parts.append(f"{labels.text('objective', lang)}: {obj / 1e6:,.1f} {labels.text('million_cny', lang)}")
+    hours = (s.get("options") or {}).get("hours")
+    if hours:
+        parts.append(f"{labels.text('hours_modelled', lang)}: {hours}")
+    parts.append(f"{labels.text('year', lang)}: {', '.join(str(y) for y in t.years)}")
+    return " · ".join(parts)
+
+
+def build_report(t: ReportTables, lang: str = "en") -> str:
+    """The HTML of a run's page."""
+    labels.check_lang(lang)
+    title = labels.text("report_title", lang, case=t.summary.get("case", t.name))
+    return render(title, subtitle(t, lang), build_sections(t, lang), lang)
+
+
+def write_report(out_dir: str | Path, lang: str = "en", *, result=None, case=None) -> Path:
+    """Write ``report.html`` into a result folder; return its path.
+
+    Parameters
+    ----------
+    out_dir : path
+        A result folder written by :func:`gridplan.write_result`.
+    lang : {"en", "zh"}
+        Language of the page.
+    result : Result, optional
+        Draw from this Result in memory instead of reading the folder's files.
+    case : Case or path, optional
+        The case the result was solved from. When the folder has no
+        ``availability.parquet``, the case's PV and wind profiles are
+        re-read to draw curtailment, and the table is saved in the folder
+        for next time. Without either, the curtailment heatmap is left out.
+    """
+    labels.check_lang(lang)
+    folder = Path(out_dir)
+    tables = read_result(folder) if result is None else tables_from_result(result, name=folder.name)
+    if tables.availability is None and (folder / AVAILABILITY_FILE).is_file():
+        import pandas as pd
+
+        tables.availability = pd.read_parquet(folder / AVAILABILITY_FILE)
+    if tables.availability is None and case is not None:
+        from gridplan.report.availability import (
+            availability_from_case,
+            save_availability,
+        )
+
+        tables.availability = availability_from_case(tables, case)
+        save_availability(tables.availability, folder)
+    return write_page(folder / REPORT_FILE, build_report(tables, lang))
