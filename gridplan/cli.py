@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridplan.errors import GridplanError, InputError, InputErrors
-from gridplan.highs import DEFAULT_METHOD
+from gridplan.options import DEFAULT_METHOD
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
 console = Console(stderr=True)
@@ -240,14 +240,16 @@ def _case_demand(city: str, case: Path | None, year: int | None) -> tuple[float 
 _mount_weather()
 
 
-def _mount_report() -> None:
-    """Mount ``gridplan report`` (result pages)."""
+def _mount_report_and_sweep() -> None:
+    """Mount ``gridplan report`` (result pages) and ``gridplan sweep`` / ``sweep-summary`` (batch studies)."""
     from gridplan.report import commands as report_commands
+    from gridplan.sweep import commands as sweep_commands
 
     report_commands.register(app)
+    sweep_commands.register(app)
 
 
-_mount_report()
+_mount_report_and_sweep()
 
 
 def main() -> None:

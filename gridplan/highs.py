@@ -10,50 +10,14 @@ variables; row duals are kept per pyomo constraint.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-#: Default HiGHS method. Measured on the Dongguan case (2 years x 8760 h, 245k columns):
-#: dual simplex 126 s, interior point + crossover 328 s (bench/README.md).
-DEFAULT_METHOD = "simplex"
-
-#: HiGHS ``solver`` option for each method name gridplan accepts.
-METHODS = {"simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp", "choose": "choose"}
-
-
-@dataclass
-class SolveOptions:
-    """Options for HiGHS.
-
-    Attributes
-    ----------
-    method : str
-        ``simplex`` (dual simplex, the default), ``ipm`` (interior point,
-        then crossover to a vertex: exact duals), ``pdlp`` or ``choose``.
-    time_limit_s : float | None
-        Wall-clock limit in seconds.
-    mip_gap : float | None
-        Relative MIP gap at which to stop.
-    threads : int | None
-        Threads HiGHS may use.
-    crossover : bool
-        With ``ipm``: run crossover (needed for a basic solution).
-    verbose : bool
-        Print HiGHS's log.
-    """
-
-    method: str = DEFAULT_METHOD
-    time_limit_s: float | None = None
-    mip_gap: float | None = None
-    threads: int | None = None
-    crossover: bool = True
-    verbose: bool = False
-    extra: dict = field(default_factory=dict)
-
+from gridplan.options import DEFAULT_METHOD, METHODS, SolveOptions  # noqa: F401  (re-exported)
 
 @dataclass
 class SolveOutcome:

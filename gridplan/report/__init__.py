@@ -5,20 +5,14 @@
 >>> figures.dispatch_figure(read_result("results/dongguan"), 2030).show()
 """
 
-from gridplan.report import figures
-from gridplan.report.availability import availability_table, write_availability
-from gridplan.report.compare import write_compare
-from gridplan.report.load import ReportTables, read_result, tables_from_result
-from gridplan.report.run_page import build_report, write_report
+from gridplan._lazy import lazy_exports
 
-__all__ = [
-           "ReportTables",
-           "availability_table",
-           "build_report",
-           "figures",
-           "read_result",
-           "tables_from_result",
-           "write_availability",
-           "write_compare",
-           "write_report",
-]
+_EXPORTS = {
+    "figures": "gridplan.report",
+    **dict.fromkeys(["availability_table", "write_availability"], "gridplan.report.availability"),
+    "write_compare": "gridplan.report.compare",
+    **dict.fromkeys(["ReportTables", "read_result", "tables_from_result"], "gridplan.report.load"),
+    **dict.fromkeys(["build_report", "write_report"], "gridplan.report.run_page"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

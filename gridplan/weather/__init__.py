@@ -7,23 +7,16 @@ Public entry points::
                                   city_weather, city_profiles, load_city)
 """
 
-from gridplan.weather.cities import city_names, data_dir, load_city
-from gridplan.weather.profiles import city_profiles, city_weather, weather_profiles
-from gridplan.weather.pv import full_load_hours, pv_capacity_factor
-from gridplan.weather.readers import (
-    fetch_pvgis_tmy,
-    read_epw,
-    read_pvgis_tmy,
-    read_weather,
-    read_weather_csv,
-    write_weather_csv,
-)
-from gridplan.weather.synth import generate_typical_year, monthly_statistics, synth_city
-from gridplan.weather.wind import wind_capacity_factor
+from gridplan._lazy import lazy_exports
 
-__all__ = [
-    "city_names", "data_dir", "load_city", "city_profiles", "city_weather", "weather_profiles",
-    "full_load_hours", "pv_capacity_factor", "fetch_pvgis_tmy", "read_epw", "read_pvgis_tmy",
-    "read_weather", "read_weather_csv", "write_weather_csv", "generate_typical_year",
-    "monthly_statistics", "synth_city", "wind_capacity_factor",
-]
+_EXPORTS = {
+    **dict.fromkeys(["city_names", "data_dir", "load_city"], "gridplan.weather.cities"),
+    **dict.fromkeys(["city_profiles", "city_weather", "weather_profiles"], "gridplan.weather.profiles"),
+    **dict.fromkeys(["full_load_hours", "pv_capacity_factor"], "gridplan.weather.pv"),
+    **dict.fromkeys(["fetch_pvgis_tmy", "read_epw", "read_pvgis_tmy", "read_weather", "read_weather_csv",
+                     "write_weather_csv"], "gridplan.weather.readers"),
+    **dict.fromkeys(["generate_typical_year", "monthly_statistics", "synth_city"], "gridplan.weather.synth"),
+    "wind_capacity_factor": "gridplan.weather.wind",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)
