@@ -200,7 +200,6 @@ class HighsSession:
 
 def _configured_highs(options: SolveOptions) -> highspy.Highs:
     h = highspy.Highs()
-    h.HandleKeyboardInterrupt = True  # let Ctrl-C stop a long solve promptly
     h.setOptionValue("output_flag", bool(options.verbose))
     if options.method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, not {options.method!r}")

@@ -97,8 +97,16 @@ class Section:
 
 
 def figure_json(fig: go.Figure) -> str:
-    """The figure's JSON, safe to put inside a ``<script>`` element."""
-    return fig.to_json(validate=False).replace("</", "<\\/")
+    """The figure's JSON, safe to put inside a ``<script>`` element.
+
+    Serialised with the standard library and ``ensure_ascii=False`` so that the
+    page is the same whether or not orjson is installed (plotly prefers it when
+    present, and the two escape Chinese labels differently).
+    """
+    from plotly.utils import PlotlyJSONEncoder
+
+    text = json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/")
 
 
 def render(title: str, subtitle: str, sections: list[Section], lang: str = "en") -> str:
