@@ -20,7 +20,8 @@ from gridplan.options import DEFAULT_METHOD
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
 console = Console(stderr=True)
-out = Console()
+# Wide tables stay whole when the output goes to a file or a pipe.
+out = Console(width=None if sys.stdout.isatty() else 200)
 
 _state = {"debug": False}
 
@@ -179,18 +180,21 @@ def _print_summary(result) -> None:
 def _print_targets(result) -> None:
     if result.targets.empty:
         return
-    table = Table(title="Targets")
-    cols = ["name", "year", "required", "achieved", "unit", "hard", "met", "active", "shadow_price"]
+    table = Table(title="Targets (shadow price: CNY per unit per year; cost of the rule: million CNY, discounted total)")
+    cols = [("name", "name"), ("year", "year"), ("required", "required"), ("achieved", "achieved"), ("unit", "unit"),
+            ("hard", "hard"), ("met", "met"), ("active", "binds"), ("shadow_price", "shadow price")]
     if "cost_of_rule_cny" in result.targets:
-        cols.append("cost_of_rule_cny")
-    for col in cols:
-        table.add_column(col, justify="right" if col not in ("name", "unit") else "left")
+        cols.append(("cost_of_rule_m_cny", "cost of rule"))
+    for key, header in cols:
+        table.add_column(header, justify="left" if key in ("name", "unit") else "right")
     for r in result.targets.to_dict("records"):
+        if "cost_of_rule_cny" in r:
+            r["cost_of_rule_m_cny"] = r["cost_of_rule_cny"] / 1e6
         cells = []
-        for col in cols:
-            v = r[col]
+        for key, _ in cols:
+            v = r[key]
             if isinstance(v, bool):
-                cells.append("[green]yes[/]" if v else ("[red]no[/]" if col == "met" else "no"))
+                cells.append("[green]yes[/]" if v else ("[red]no[/]" if key == "met" else "no"))
             elif isinstance(v, float):
                 cells.append(f"{v:,.1f}" if v == v else "-")
             else:
