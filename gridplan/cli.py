@@ -139,6 +139,7 @@ def study(
     cases: list[Path] = typer.Argument(..., help="Case files (YAML)."),
     out_dir: Path = typer.Option(Path("docs/studies"), "--out", help="Folder for the <case>.md studies."),
     results: Optional[Path] = typer.Option(None, "--results", help="Also write each full result into RESULTS/<case>/."),
+    from_results: bool = typer.Option(False, "--from-results", help="Write the studies from results saved in --results (no solve)."),
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
     method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex, ipm, pdlp or choose."),
 ) -> None:
@@ -149,7 +150,9 @@ def study(
     for path in cases:
         try:
             with console.status(f"Solving {path} and pricing its rules ..."):
-                written = write_study(gridplan.load_case(path), out_dir, results, days=days, method=method)
+                if from_results and results is None:
+                    raise InputError("<command line>", "--from-results", "needs --results DIR", "name the folder of saved results")
+                written = write_study(gridplan.load_case(path), out_dir, results, from_results, days=days, method=method)
         except GridplanError as exc:
             _fail(exc)
             return

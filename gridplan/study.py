@@ -7,7 +7,9 @@ comes from the solve; nothing is typed by hand).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -26,7 +28,9 @@ def _md_table(frame: pd.DataFrame, floatfmt: str = "{:,.0f}") -> str:
         cells = []
         for v in row:
             if isinstance(v, float):
-                cells.append("–" if v != v else floatfmt.format(v))
+                text = floatfmt.format(v)
+                # A value that rounds to zero prints as 0, not "-0.0".
+                cells.append("–" if v != v else (text.lstrip("-") if not text.strip("-0.,") else text))
             elif isinstance(v, bool):
                 cells.append("yes" if v else "no")
             else:
@@ -93,16 +97,31 @@ def study_text(case: Case, result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_study(case: Case, out_dir: str | Path, results_dir: str | Path | None = None, **solve_options) -> Path:
+def saved_result(folder: str | Path) -> SimpleNamespace:
+    """The parts of a result that a study needs, read back from a result folder written with a target report."""
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    tables = {name: pd.read_csv(folder / f"{name}.csv") for name in ("capacity", "costs", "kpis", "targets")}
+    return SimpleNamespace(**tables, options=summary["options"], status=summary["status"],
+                           objective_cny=summary["objective_cny"])
+
+
+def write_study(case: Case, out_dir: str | Path, results_dir: str | Path | None = None, from_results: bool = False,
+                **solve_options) -> Path:
     """Solve ``case`` with a target report and write ``<out_dir>/<case name>.md`` (atomically).
 
-    With ``results_dir``, the full result (with the target report) is written there too.
+    With ``results_dir``, the full result (with the target report) is written
+    there too; with ``from_results`` as well, nothing is solved: the study is
+    written from the result saved there before.
     """
-    result = target_report(case, **solve_options)
-    if results_dir is not None:
-        from gridplan.output import write_result
+    if from_results:
+        result = saved_result(Path(results_dir) / case.name)
+    else:
+        result = target_report(case, **solve_options)
+        if results_dir is not None:
+            from gridplan.output import write_result
 
-        write_result(result, Path(results_dir) / case.name)
+            write_result(result, Path(results_dir) / case.name)
     text = study_text(case, result)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

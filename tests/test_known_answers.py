@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import pyomo.environ as pyo
@@ -299,3 +300,20 @@ def test_assets_that_can_never_exist_add_no_variables(make_case):
     assert count(padded.ctx.model) == count(lean)
     result = gridplan.solve(make_case(case, {"demand": demand}), days=2)
     assert set(result.capacity.asset) == {"gas", "retired", "nobattery"}  # still reported, at 0 MW
+
+
+def test_study_names_the_dearest_rule_and_round_trips_from_saved_results(make_case, tmp_path):
+    from gridplan.study import write_study
+
+    hours = np.arange(HOURS)
+    pv = np.clip(np.sin(2 * np.pi * ((hours % 24) - 6) / 24), 0, None)
+    demand = 800 + 200 * np.sin(2 * np.pi * (hours % 24) / 24)
+    case = gridplan.load_case(make_case(_pairing_case(demand, pv), {"demand": demand, "pv": pv}))
+    solved = write_study(case, tmp_path / "studies", tmp_path / "results", days=3)
+    text = solved.read_text(encoding="utf-8")
+    report = pd.read_csv(tmp_path / "results" / "test" / "targets.csv")
+    dearest = report.groupby("policy").cost_of_rule_cny.first().idxmax()
+    assert f"**Dearest rule:** `{dearest}`" in text
+    assert "| dr_target | 2025 | MW |" in text
+    again = write_study(case, tmp_path / "again", tmp_path / "results", from_results=True)
+    assert again.read_text(encoding="utf-8") == text
