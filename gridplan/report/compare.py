@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from gridplan.errors import InputError
 from gridplan.report import labels
-from gridplan.report.figures import apply_layout, technology_order
+from gridplan.report.figures import apply_layout, bar_layout, technology_order
 from gridplan.report.load import ReportTables, read_result
 from gridplan.report.page import Section, html_table, render, write_page
 from gridplan.report.run_page import REPORT_FILE, write_report
@@ -41,10 +41,8 @@ def compare_capacity_figure(runs: list[ReportTables], lang: str = "en") -> go.Fi
         name = labels.technology(tech, lang)
         fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=labels.technology_color(tech),
                              hovertemplate=f"{name}: %{{y:,.0f}} MW<extra>%{{x}}</extra>"))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text=labels.text("capacity_axis", lang))
-    fig.update_xaxes(title_text=labels.text("run_year_axis", lang))
-    return apply_layout(fig, labels.text("compare_capacity", lang), 460).update_layout(hovermode="closest")
+    return bar_layout(fig, barmode="stack", y_title=labels.text("capacity_axis", lang),
+                      x_title=labels.text("run_year_axis", lang), title=labels.text("compare_capacity", lang), height=460)
 
 
 def compare_cost_figure(runs: list[ReportTables], lang: str = "en") -> go.Figure:
@@ -60,10 +58,8 @@ def compare_cost_figure(runs: list[ReportTables], lang: str = "en") -> go.Figure
         name = labels.cost_component(comp, lang)
         fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=labels.cost_color(comp),
                              hovertemplate=f"{name}: %{{y:,.1f}} {labels.text('million_cny', lang)}<extra>%{{x}}</extra>"))
-    fig.update_layout(barmode="relative")
-    fig.update_yaxes(title_text=labels.text("cost_axis", lang))
-    fig.update_xaxes(title_text=labels.text("run_year_axis", lang))
-    return apply_layout(fig, labels.text("compare_costs", lang), 460).update_layout(hovermode="closest")
+    return bar_layout(fig, barmode="relative", y_title=labels.text("cost_axis", lang),
+                      x_title=labels.text("run_year_axis", lang), title=labels.text("compare_costs", lang), height=460)
 
 
 def compare_shares_figure(runs: list[ReportTables], lang: str = "en") -> go.Figure:

@@ -52,6 +52,15 @@ def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
                       legend={"orientation": "v", "x": 1.02, "y": 1}, hovermode="x unified")
     return fig
 
+def bar_layout(fig: go.Figure, *, barmode: str, y_title: str, x_title: str, title: str, height: int,
+               category_x: bool = False) -> go.Figure:
+    """Layout shared by the bar charts: stacking mode, axis titles, the common look, hover per bar."""
+    fig.update_layout(barmode=barmode)
+    fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(title_text=x_title, **({"type": "category"} if category_x else {}))
+    return apply_layout(fig, title, height).update_layout(hovermode="closest")
+
+
 
 def _f32(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
@@ -140,12 +149,8 @@ def capacity_figure(t: ReportTables, lang: str = "en") -> go.Figure:
             y = table.loc[tech].to_numpy(dtype=float)
             fig.add_trace(go.Bar(x=years, y=y, name=name, legendgroup=tech, showlegend=show, marker_color=color,
                                  hovertemplate=f"{name}: %{{y:,.0f}} MW<extra>%{{x}}</extra>"), row=1, col=col)
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text=labels.text("capacity_axis", lang))
-    fig.update_xaxes(title_text=labels.text("year", lang), type="category")
-    apply_layout(fig, labels.text("capacity_title", lang), 440)
-    fig.update_layout(hovermode="closest")
-    return fig
+    return bar_layout(fig, barmode="stack", y_title=labels.text("capacity_axis", lang), x_title=labels.text("year", lang),
+                      title=labels.text("capacity_title", lang), height=440, category_x=True)
 
 
 def technology_order(techs) -> list[str]:
@@ -455,9 +460,5 @@ def cost_figure(t: ReportTables, lang: str = "en") -> go.Figure:
             name = labels.cost_component(comp, lang)
             fig.add_trace(go.Bar(x=years, y=y, name=name, marker_color=labels.cost_color(comp), meta=[comp],
                                  hovertemplate=f"{name}: %{{y:,.1f}} {labels.text('million_cny', lang)}<extra>%{{x}}</extra>"))
-    fig.update_layout(barmode="relative")
-    fig.update_yaxes(title_text=labels.text("cost_axis", lang))
-    fig.update_xaxes(title_text=labels.text("year", lang), type="category")
-    apply_layout(fig, labels.text("costs_title", lang), 420)
-    fig.update_layout(hovermode="closest")
-    return fig
+    return bar_layout(fig, barmode="relative", y_title=labels.text("cost_axis", lang), x_title=labels.text("year", lang),
+                      title=labels.text("costs_title", lang), height=420, category_x=True)
