@@ -13,6 +13,18 @@ import yaml
 from gridplan.case import parse_case
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for child processes that a test interrupts with SIGINT.
+
+    A shell that starts a job in the background without job control makes it
+    ignore SIGINT, and Python then leaves it ignored in every child; restore
+    the default so that the child sees Ctrl-C as a user would.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def shared_dir() -> Path | None:
     """The workplace's ``shared/`` folder (real weather and load data), if present."""
     env = os.environ.get("GRIDPLAN_SHARED")

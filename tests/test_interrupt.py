@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import default_sigint
 from tests.test_bad_inputs import ONE_NODE, build
 
 #: Days modelled: large enough that compile plus HiGHS take a few seconds.
@@ -59,7 +60,7 @@ def _start_solve(case: Path, out: Path, marker: Path, stage: str = "run") -> sub
     return subprocess.Popen(
         [sys.executable, "-c", RUNNER, str(marker), stage, "solve", str(case), "--out", str(out), "--days", str(DAYS),
          "--method", "simplex"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )
 
 

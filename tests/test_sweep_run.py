@@ -22,7 +22,7 @@ import pytest
 from gridplan.sweep import DaskExecutor, ProcessPool, load_sweep, read_store, run_sweep
 from gridplan.sweep.runner import plan
 from gridplan.sweep.worker import run_scenario
-from tests.conftest import case_dict, write_case
+from tests.conftest import case_dict, default_sigint, write_case
 
 HOURS = 8760
 KPI_PREFIXES = ("objective_cny", "annual_cost_cny.", "capacity_mw.", "storage_mwh.", "demand_mwh.", "unserved_energy_mwh.",
@@ -249,7 +249,7 @@ def test_ctrl_c_keeps_finished_scenarios_whole_and_a_rerun_finishes_the_rest(bas
                      f"grid:\n  generators[pv].capex_cny_per_kw: {values}\n", encoding="utf-8")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "gridplan.sweep", "sweep", str(sweep), "--out", str(out), "--workers", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not [p for p in out.glob("*/scenario.json") if not p.parent.name.startswith(".")]:
         time.sleep(0.05)
