@@ -329,3 +329,15 @@ def test_time_axis_sends_x0_dx_for_contiguous_hours_and_stamps_for_a_window_that
     ranges = figures.time_ranges(pd.DataFrame({"timestamp": hours}), np.r_[np.zeros(47), 1.0])
     assert ranges["day"] == ["2030-07-02 00:00", "2030-07-03 00:00"]  # the peak hour's day
     assert ranges["week"] == ranges["year"] == ["2030-07-01 00:00", "2030-07-03 00:00"]  # clipped to the window
+
+
+def test_subtitle_says_when_a_result_is_not_proven_optimal(tables):
+    from gridplan.report.run_page import subtitle
+
+    import dataclasses
+
+    assert "NOT PROVEN" not in subtitle(tables, "en")
+    stopped = dataclasses.replace(tables, summary={**tables.summary, "status": "time_limit", "solver": {"mip_gap": 0.0123}})
+    line = subtitle(stopped, "en")
+    assert "NOT PROVEN OPTIMAL" in line and "MIP gap: 1.23 %" in line
+    assert "未证明最优" in subtitle(stopped, "zh")

@@ -83,6 +83,11 @@ def subtitle(t: ReportTables, lang: str) -> str:
     s = t.summary
     obj = s.get("objective_cny")
     parts = [f"{labels.text('status', lang)}: {s.get('status', '?')}"]
+    if s.get("status") not in (None, "optimal"):
+        parts.append(labels.text("not_proven", lang))
+    gap = (s.get("solver") or {}).get("mip_gap")
+    if gap is not None:
+        parts.append(f"{labels.text('mip_gap', lang)}: {100 * gap:.3g} %")
     if obj is not None:
         parts.append(f"{labels.text('objective', lang)}: {obj / 1e6:,.1f} {labels.text('million_cny', lang)}")
     hours = (s.get("options") or {}).get("hours")
