@@ -173,11 +173,17 @@ def _print_summary(result) -> None:
     _print_targets(result)
     for y, k in s["kpis"].items():
         out.print(
-            f"{y}: unserved {k['unserved_energy_mwh']:,.0f} MWh, curtailment {100 * k['vre_curtailment_share']:.1f} %, "
-            f"imports {100 * k['import_share']:.1f} % of demand, emissions {k['emissions_t'] / 1e6:,.2f} Mt CO2"
+            f"{y}: unserved {k['unserved_energy_mwh']:,.0f} MWh, curtailment {_pct(k['vre_curtailment_share'])} %, "
+            f"imports {_pct(k['import_share'])} % of demand, emissions {k['emissions_t'] / 1e6:,.2f} Mt CO2"
         )
     t = s["timings_s"]
     out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s, total {t.get('total', 0):.1f} s")
+
+
+def _pct(share: float) -> str:
+    """A share as a percentage with one decimal; solver noise around zero prints as 0.0, not -0.0."""
+    value = 100 * share
+    return f"{0.0 if abs(value) < 0.05 else value:.1f}"
 
 
 def _print_targets(result) -> None:
