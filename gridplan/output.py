@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 from gridplan.result import Result
@@ -29,11 +30,37 @@ def write_files(result: Result, folder: Path) -> None:
         result.availability.to_parquet(folder / "availability.parquet", index=False)
 
 
+def _umask_mode(mode: int) -> int:
+    """``mode`` less the process umask: the permissions a plain ``open`` or ``mkdir`` would give."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
+
+
+def write_file_atomically(path: str | Path, writer) -> Path:
+    """Run ``writer(tmp_path)`` and rename the file into place as ``path``.
+
+    Readers see the old file or the new one, never half of one. The
+    temporary name is our own (not ``mkstemp``), so the file gets the usual
+    permissions rather than 0600.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_atomically(out_dir: str | Path, writer) -> Path:
     """Run ``writer(tmp_folder)`` and then move the folder into place as ``out_dir``."""
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp.chmod(_umask_mode(0o777))  # mkdtemp makes it 0700; a result folder is meant to be shared
     try:
         writer(tmp)
         if out.exists():

@@ -123,13 +123,11 @@ def write_study(case: Case, out_dir: str | Path, results_dir: str | Path | None 
 
             write_result(result, Path(results_dir) / case.name)
     text = study_text(case, result)
+    from gridplan.output import write_file_atomically
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{case.name}.md"
-    tmp = target.with_suffix(".md.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_file_atomically(out / f"{case.name}.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 __all__ = ["study_text", "write_study"]

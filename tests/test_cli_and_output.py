@@ -118,3 +118,19 @@ def test_profiles_prints_full_load_hours_and_the_case_demand(tmp_path):
     peak_2030 = case["nodes"]["dongguan"]["demand"][2030]["peak_mw"]
     assert f"{peak_2030:,.0f}" in run.stdout
     assert (tmp_path / "p.html").stat().st_size > 10_000
+
+
+def test_results_get_the_usual_permissions_not_0600(tmp_path):
+    import os
+
+    from gridplan.output import write_file_atomically
+
+    old = os.umask(0o022)
+    try:
+        out = write_atomically(tmp_path / "r", lambda d: (d / "summary.json").write_text("{}"))
+        page = write_file_atomically(out / "report.html", lambda tmp: tmp.write_text("<html></html>"))
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o755
+    assert page.stat().st_mode & 0o777 == 0o644
+    assert {p.name for p in out.iterdir()} == {"summary.json", "report.html"}  # no temporary file left behind

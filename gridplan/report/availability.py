@@ -10,7 +10,6 @@ next to the other result files.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -59,14 +58,9 @@ def save_availability(table: pd.DataFrame, out_dir: str | Path) -> Path:
     table = table.copy()
     flows = [c for c in table.columns if c.endswith("_mw")]
     table[flows] = table[flows].astype("float32")
-    path = Path(out_dir) / AVAILABILITY_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    from gridplan.output import write_file_atomically
+
+    return write_file_atomically(Path(out_dir) / AVAILABILITY_FILE, lambda tmp: table.to_parquet(tmp, index=False))
 
 
 def write_availability(result, data, out_dir: str | Path) -> Path:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,16 +140,9 @@ def render(title: str, subtitle: str, sections: list[Section], lang: str = "en")
 
 def write_page(path: Path, page: str) -> Path:
     """Write ``page`` to ``path`` atomically (a temporary file renamed into place)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from gridplan.output import write_file_atomically
+
+    return write_file_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
 def html_table(columns: list[tuple[str, str]], rows: list[dict], classes: dict | None = None, raw: tuple[str, ...] = ()) -> str:

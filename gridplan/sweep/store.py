@@ -41,16 +41,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gridplan.output import write_atomically, write_files
+from gridplan.output import write_atomically, write_file_atomically, write_files
 from gridplan.sweep.spec import Scenario
 from gridplan.sweep.worker import Outcome
 
@@ -195,16 +193,8 @@ def write_store(out_dir: Path, rows: list[dict]) -> Path:
     """Write ``DIR/sweep.parquet`` from ``rows``; readers see the old table or the new one, never half."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / STORE
-    # A name of our own rather than mkstemp, so the table gets the usual permissions (umask), not 0600.
-    tmp = out_dir / f".{STORE}.{uuid.uuid4().hex}.tmp"
-    try:
-        rows_frame(rows).to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    frame = rows_frame(rows)
+    return write_file_atomically(out_dir / STORE, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def read_store(out_dir: str | Path) -> pd.DataFrame:
