@@ -34,9 +34,8 @@ def restrict(case: Case, year: int | None = None, days: int | None = None, start
     elif days is not None or start is not None:
         changes = {k: v for k, v in (("days", days), ("start", start)) if v is not None}
         update["hours"] = case.hours.model_copy(update={**changes, "rep_days": None})
-    out = case.model_copy(update=update)
-    out._base_dir, out._file = case.base_dir, case.file
-    return out
+    # model_copy keeps the private base folder and file name, so relative paths still resolve.
+    return case.model_copy(update=update)
 
 
 @dataclass
@@ -55,9 +54,9 @@ class Built:
         timings["build"] = timings.pop("build_model") + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
         timings["solve"] = outcome.timings_s["solve"]
         options = {"method": opts.method, "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
-                   "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days, "years": list(self.case.years),
-                   "dropped_policies": list(self.drop_policies), "pathway": "perfect_foresight",
-                   "mip": bool(self.ctx.mip)}
+                   "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days,
+                   "years": list(self.case.years), "dropped_policies": list(self.drop_policies),
+                   "pathway": "perfect_foresight", "mip": bool(self.ctx.mip)}
         result = collect(self.ctx, outcome, timings, options)
         result.timings_s["total"] = time.perf_counter() - self.started
         return result
@@ -151,14 +150,12 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     if not isinstance(case, Case):
         case = load_case(case)
     options.pop("year", None)
+    from gridplan.diagnose import require_feasible  # diagnose builds on this module
+
     fixed: dict = {}
     result = None
     for k, y in enumerate(case.years):
-        update = {"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]}
-        sub = case.model_copy(update=update)
-        sub._base_dir, sub._file = case.base_dir, case.file
-        from gridplan.diagnose import require_feasible  # diagnose builds on this module
-
+        sub = case.model_copy(update={"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]})
         result = require_feasible(solve(sub, fixed_builds=dict(fixed), **options), sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():

@@ -96,7 +96,7 @@ def solve(
             result = run(c, year=year, days=days, start=start, rep_days=rep_days, method=method,
                          time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip)
         with console.status("Checking the solution ..."):
-            require_feasible(result, c, year=year, days=days, start=start, threads=threads)
+            require_feasible(result, c, year=year, days=days, start=start, rep_days=rep_days, threads=threads)
         folder = gridplan.write_result(result, out_dir)
         if report:
             from gridplan.report import write_report

@@ -277,7 +277,7 @@ def _iis_lines(model, max_rows: int = IIS_MAX_ROWS, time_limit_s: float | None =
 
 
 def explain_infeasibility(case: Case | str | Path, *, year: int | None = None, days: int | None = None,
-                          start: str | None = None, drop_policies: tuple[str, ...] = (),
+                          start: str | None = None, rep_days: int | None = None, drop_policies: tuple[str, ...] = (),
                           fixed_builds: dict | None = None, method: str = "simplex",
                           time_limit_s: float | None = None, threads: int | None = None, iis: bool = True,
                           data=None, **_other) -> list[str]:
@@ -286,7 +286,7 @@ def explain_infeasibility(case: Case | str | Path, *, year: int | None = None, d
     Parameters
     ----------
     case : Case or path
-    year, days, start, drop_policies, fixed_builds :
+    year, days, start, rep_days, drop_policies, fixed_builds :
         As for :func:`gridplan.solve`: the explanation is for the same model.
     method : str
         HiGHS method for the elastic solve (simplex gives exact duals).
@@ -313,7 +313,8 @@ def explain_infeasibility(case: Case | str | Path, *, year: int | None = None, d
     try:
         if data is None:
             # The same route as gridplan.solve (load, restrict, prepare, build), so the model is the one that failed.
-            built = build(case, year=year, days=days, start=start, drop_policies=drop_policies, fixed_builds=fixed_builds)
+            built = build(case, year=year, days=days, start=start, rep_days=rep_days, drop_policies=drop_policies,
+                          fixed_builds=fixed_builds)
             ctx, name = built.ctx, built.case.name
         else:
             ctx, name = build_model(data, drop_policies=drop_policies, fixed_builds=fixed_builds), data.case.name

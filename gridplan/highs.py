@@ -80,7 +80,7 @@ def to_highs_lp(model: pyo.ConcreteModel):
     return lp, info, integer
 
 
-def _status_name(h: highspy.Highs, status) -> str:
+def _status_name(status) -> str:
     S = highspy.HighsModelStatus
     if status == S.kOptimal:
         return "optimal"
@@ -147,7 +147,7 @@ class HighsSession:
         h.run()
         t1 = time.perf_counter()
         status = h.getModelStatus()
-        name = _status_name(h, status)
+        name = _status_name(status)
         if name == "interrupted":
             raise KeyboardInterrupt  # Ctrl-C reached HiGHS: stop, write nothing
         sol_info = h.getInfo()

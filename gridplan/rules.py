@@ -13,8 +13,6 @@ scratch (the same numbers, slower: see bench/README.md).
 
 from __future__ import annotations
 
-import pandas as pd
-
 from gridplan.api import build, require_solution, solve
 from gridplan.case import Case
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions
@@ -70,7 +68,3 @@ def target_report(case: Case, *, year: int | None = None, days: int | None = Non
     base.options["cost_of_rules"] = "warm" if warm else "cold"
     return base
 
-
-def rule_costs(result: Result) -> pd.Series:
-    """Cost of each rule (CNY) from a target report, by policy name."""
-    return result.targets.groupby("policy").cost_of_rule_cny.first()

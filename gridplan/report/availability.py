@@ -45,7 +45,6 @@ def availability_from_case(result, case) -> pd.DataFrame:
         case = load_case(case)
     years = sorted(int(y) for y in result.dispatch.year.unique())
     full = case.model_copy(update={"years": years, "policies": [], "hours": case.hours.model_copy(update={"days": None})})
-    full._base_dir, full._file = case.base_dir, case.file
     data = prepare(full)
     hours = result.dispatch[(result.dispatch.year == years[0]) & (result.dispatch.node == result.dispatch.node.iloc[0])].hour.to_numpy()
     data.availability = {k: (v[hours] if isinstance(v, np.ndarray) else v) for k, v in data.availability.items()}
