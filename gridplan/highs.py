@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.dependencies import scipy_available
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from gridplan.options import DEFAULT_METHOD, METHODS, SolveOptions  # noqa: F401  (re-exported)
