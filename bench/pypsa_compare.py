@@ -152,6 +152,16 @@ def timed(h) -> dict:
     return out
 
 
+def gridplan_highs_options(method: str) -> dict:
+    """The HiGHS options gridplan sets for an LP with ``method``, to give PyPSA the same."""
+    from gridplan.options import DEFAULT_SIMPLEX_PRICING, METHODS, SIMPLEX_PRICING
+
+    options = {"solver": METHODS[method], "simplex_dual_edge_weight_strategy": SIMPLEX_PRICING[DEFAULT_SIMPLEX_PRICING]}
+    if method == "ipm":
+        options["run_crossover"] = "on"
+    return options
+
+
 def run_gridplan(case, method: str) -> dict:
     from gridplan.api import build
     from gridplan.highs import HighsSession, SolveOptions
@@ -601,8 +611,8 @@ def run_pypsa(case, config: str) -> dict:
     ls._run_highs_with_keyboard_interrupt = timed_run
 
     method, _, io = config.partition("+")
-    solver_options = {"default": {}, "simplex": {"solver": "simplex"},
-                      "ipm": {"solver": "ipm", "run_crossover": "on"}}[method]
+    solver_options = {"default": {}, "simplex": gridplan_highs_options("simplex"),
+                      "ipm": gridplan_highs_options("ipm")}[method]
     io_api = "direct" if io == "direct" else None
 
     c0, t0 = time.process_time(), time.perf_counter()
@@ -703,11 +713,11 @@ def configs(methods: list[str], direct: bool) -> list[str]:
 
 def describe(label_cfg: str, side: str) -> str:
     if side == "gridplan":
-        return {"simplex": "gridplan, dual simplex (default)", "ipm": "gridplan, ipm + crossover"}[label_cfg]
+        return {"simplex": "gridplan default (dual simplex, Dantzig pricing)", "ipm": "gridplan, ipm + crossover"}[label_cfg]
     method, _, io = label_cfg.partition("+")
     text = {"default": "PyPSA defaults: n.optimize(solver_name='highs')",
-            "simplex": "PyPSA, solver=simplex (as gridplan)",
-            "ipm": "PyPSA, solver=ipm + crossover"}[method]
+            "simplex": "PyPSA with gridplan's HiGHS options (dual simplex, Dantzig pricing)",
+            "ipm": "PyPSA with gridplan's ipm options (ipm + crossover)"}[method]
     return text + (", io_api='direct'" if io else (", LP file" if method != "default" else " (LP file)"))
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions
+from gridplan.options import DEFAULT_SIMPLEX_PRICING
 from gridplan.inputs import prepare
 from gridplan.model.core import ModelContext, build_model
-from gridplan.result import Result, collect
+from gridplan.result import Result, collect, compare_with_mip, lp_relaxation_summary
 
 
 def restrict(case: Case, year: int | None = None, days: int | None = None, start: str | None = None,
@@ -53,7 +54,8 @@ class Built:
         timings = dict(self.timings_s)
         timings["build"] = timings.pop("build_model") + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
         timings["solve"] = outcome.timings_s["solve"]
-        options = {"method": opts.method, "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
+        options = {"method": opts.method, "simplex_pricing": opts.simplex_pricing, "highs_options": dict(opts.extra),
+                   "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
                    "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days,
                    "years": list(self.case.years), "dropped_policies": list(self.drop_policies),
                    "pathway": "perfect_foresight", "mip": bool(self.ctx.mip)}
@@ -92,6 +94,9 @@ def solve(
     fixed_builds: dict | None = None,
     mip: bool = False,
     verbose: bool = False,
+    simplex_pricing: str = DEFAULT_SIMPLEX_PRICING,
+    highs_options: dict | None = None,
+    compare_lp: bool = True,
 ) -> Result:
     """Build and solve a case.
 
@@ -111,10 +116,17 @@ def solve(
     drop_policies : tuple of str
         Policies to leave out (used to price a rule).
     fixed_builds : dict, optional
-        ``(asset, build year) -> (MW, MWh or None)`` fixed new build (myopic planning).
+        ``(asset, build year) -> (MW, MWh or None[, retrofitted MW])`` fixed new build (myopic planning).
     mip : bool
         Solve discrete decisions (whole projects, units, commitment, exclusive
         charging) as integers; prices then come from the LP with them fixed.
+    simplex_pricing : str
+        Dual simplex pricing for LPs: ``dantzig`` (default), ``devex``, ``steepest`` or ``choose``.
+    highs_options : dict, optional
+        Further HiGHS options by name; they override gridplan's settings.
+    compare_lp : bool
+        With ``mip``: first solve the LP relaxation of the same model, and
+        report its cost and capacities beside the MIP's (``result.lp_relaxation``).
 
     Returns
     -------
@@ -124,10 +136,17 @@ def solve(
     """
     built = build(case, year=year, days=days, start=start, rep_days=rep_days, drop_policies=drop_policies,
                   fixed_builds=fixed_builds, mip=mip)
-    opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose)
+    opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose,
+                        simplex_pricing=simplex_pricing, extra=dict(highs_options or {}))
     session = HighsSession(built.ctx.model, opts)
+    relaxation = None
+    if session.is_mip and compare_lp:
+        relaxation = lp_relaxation_summary(built.ctx, session.run_relaxation())
     outcome = session.run()
-    return built.result(outcome, opts)
+    result = built.result(outcome, opts)
+    if relaxation is not None:
+        result.lp_relaxation = compare_with_mip(relaxation, result)
+    return result
 
 
 def require_solution(result: Result) -> Result:
@@ -137,6 +156,11 @@ def require_solution(result: Result) -> Result:
     if result.status in ("infeasible", "unbounded_or_infeasible"):
         raise SolveError(f"case {result.case}: the targets and limits cannot all hold ({result.message})")
     raise SolveError(f"case {result.case}: the solver stopped without a solution ({result.message})")
+
+
+def _number_or_none(value: float) -> float | None:
+    """A table cell as a number, or None where it is NaN (not applicable)."""
+    return None if value != value else float(value)
 
 
 def solve_myopic(case: Case | str | Path, **options) -> Result:
@@ -159,6 +183,6 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
         result = require_feasible(solve(sub, fixed_builds=dict(fixed), **options), sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():
-            fixed[(row.asset, y)] = (row.new_mw, None if row.new_mwh != row.new_mwh else row.new_mwh)
+            fixed[(row.asset, y)] = (row.new_mw, _number_or_none(row.new_mwh), _number_or_none(row.new_retrofit_mw))
     result.options["pathway"] = "myopic"
     return result

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridplan.errors import GridplanError, InputError, InputErrors
-from gridplan.options import DEFAULT_METHOD
+from gridplan.options import DEFAULT_METHOD, DEFAULT_SIMPLEX_PRICING
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
 console = Console(stderr=True)
@@ -46,6 +46,24 @@ def _fail(exc: BaseException) -> None:
         raise typer.Exit(2)
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(1)
+
+
+def _highs_options(pairs: list[str]) -> dict:
+    """``NAME=VALUE`` strings as a dict of HiGHS options, values as int, float or text."""
+    out: dict = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError("command line", "--highs-option", f"{pair!r} is not NAME=VALUE", "write it as e.g. --highs-option presolve=off")
+        value: object = text.strip()
+        for kind in (int, float):
+            try:
+                value = kind(text)
+                break
+            except ValueError:
+                continue
+        out[name.strip()] = value
+    return out
 
 
 @app.command()
@@ -83,6 +101,9 @@ def solve(
     mip: bool = typer.Option(False, "--mip", help="Solve whole projects, units, commitment and exclusive charging as integers."),
     report: bool = typer.Option(False, "--report", help="Also write report.html (interactive result page) into the folder."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
+    simplex_pricing: str = typer.Option(DEFAULT_SIMPLEX_PRICING, "--simplex-pricing",
+                                        help="Dual simplex pricing for LPs: dantzig (measured fastest here), devex, steepest or choose."),
+    highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
 ) -> None:
     """Find the least-cost capacity mix and its hourly operation; write the results."""
     import gridplan
@@ -94,7 +115,8 @@ def solve(
         with console.status(f"Building and solving {c.name} (HiGHS {method}) ..."):
             run = gridplan.solve_myopic if myopic else gridplan.solve
             result = run(c, year=year, days=days, start=start, rep_days=rep_days, method=method,
-                         time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip)
+                         time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip,
+                         simplex_pricing=simplex_pricing, highs_options=_highs_options(highs_option))
         with console.status("Checking the solution ..."):
             require_feasible(result, c, year=year, days=days, start=start, rep_days=rep_days, threads=threads)
         folder = gridplan.write_result(result, out_dir)

@@ -10,7 +10,7 @@ variables; row duals are kept per pyomo constraint.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -18,7 +18,8 @@ import pyomo.environ as pyo
 from pyomo.common.dependencies import scipy_available
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from gridplan.options import DEFAULT_METHOD, METHODS, SolveOptions  # noqa: F401  (re-exported)
+from gridplan.errors import InputError
+from gridplan.options import DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions  # noqa: F401  (re-exported)
 
 @dataclass
 class SolveOutcome:
@@ -35,6 +36,8 @@ class SolveOutcome:
     n_columns: int = 0
     n_rows: int = 0
     n_nonzeros: int = 0
+    #: simplex, ipm and crossover iterations, and branch-and-bound nodes of this run
+    iterations: dict = field(default_factory=dict)
 
 
 def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,7 +113,7 @@ class HighsSession:
         self.lp, self.info, self.integer = to_highs_lp(model)
         self.is_mip = bool(self.integer.any())
         t1 = time.perf_counter()
-        self.highs = _configured_highs(self.options)
+        self.highs = _configured_highs(self.options, mip=self.is_mip)
         self.highs.passModel(self.lp)
         self.timings_s = {"compile": t1 - t0, "handoff": time.perf_counter() - t1}
         self._rows: dict | None = None
@@ -181,7 +184,32 @@ class HighsSession:
             n_nonzeros=len(self.lp.a_matrix_.value_),
         )
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
+        outcome.iterations = {
+            "simplex": int(sol_info.simplex_iteration_count),
+            "ipm": int(sol_info.ipm_iteration_count),
+            "crossover": int(sol_info.crossover_iteration_count),
+            "mip_nodes": int(sol_info.mip_node_count) if self.is_mip else 0,
+        }
         return outcome
+
+    def run_relaxation(self) -> SolveOutcome:
+        """Solve the MIP's LP relaxation (every integer made continuous) and write its values back.
+
+        The integers are put back afterwards, so :meth:`run` then solves the MIP.
+        """
+        h = self.highs
+        idx = np.flatnonzero(self.integer).astype(np.int32)
+        h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), dtype=np.uint8))  # 0: continuous
+        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[self.options.simplex_pricing])
+        self.is_mip = False
+        try:
+            return self.run()
+        finally:
+            self.is_mip = True
+            h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING["choose"])
+            h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))  # 1: integer
+            for k, v in self.options.extra.items():  # the user's options win, as in _configured_highs
+                h.setOptionValue(k, v)
 
     def _fixed_integer_lp(self):
         """Prices for a MIP: fix the integer decisions at their values and re-solve the LP for its duals."""
@@ -199,12 +227,15 @@ class HighsSession:
         return sol
 
 
-def _configured_highs(options: SolveOptions) -> highspy.Highs:
+def _configured_highs(options: SolveOptions, mip: bool = False) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose))
-    if options.method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, not {options.method!r}")
+    for name, value, allowed in (("method", options.method, METHODS), ("simplex_pricing", options.simplex_pricing, SIMPLEX_PRICING)):
+        if value not in allowed:
+            raise InputError("solver options", name, f"{value!r} is not one of {', '.join(allowed)}", f"give one of {', '.join(allowed)}")
     h.setOptionValue("solver", METHODS[options.method])
+    if not mip:
+        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[options.simplex_pricing])
     if options.method == "ipm":
         h.setOptionValue("run_crossover", "on" if options.crossover else "off")
     if options.time_limit_s:
@@ -214,7 +245,8 @@ def _configured_highs(options: SolveOptions) -> highspy.Highs:
     if options.threads:
         h.setOptionValue("threads", int(options.threads))
     for k, v in options.extra.items():
-        h.setOptionValue(k, v)
+        if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
+            raise InputError("solver options", k, f"HiGHS rejects {k}={v!r}", "check the option's name and value in the HiGHS options list")
     return h
 
 

@@ -22,7 +22,8 @@ ACTIVE_TOLERANCE = 1e-6
 
 
 def _value(expr) -> float:
-    return float(pyo.value(expr)) if not isinstance(expr, (int, float)) else float(expr)
+    # + 0.0 turns the solver's -0.0 into 0.0, which tables and reports show as "0".
+    return (float(pyo.value(expr)) if not isinstance(expr, (int, float)) else float(expr)) + 0.0
 
 
 def _hourly(var, year: int, n: int) -> np.ndarray:
@@ -74,6 +75,8 @@ class Result:
     timings_s: dict = field(default_factory=dict)
     solver: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    #: For a MIP: its LP relaxation's cost and capacities beside the MIP's (see :func:`compare_with_mip`).
+    lp_relaxation: dict | None = None
 
     @property
     def summary(self) -> dict:
@@ -105,6 +108,7 @@ class Result:
             "solver": self.solver,
             "options": self.options,
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+            "lp_relaxation": self.lp_relaxation,
         }
 
 
@@ -138,9 +142,11 @@ def capacity_table(ctx: ModelContext) -> pd.DataFrame:
                 "new_mw": _value(ctx.new_capacity.get((asset, y), 0.0)),
                 "energy_mwh": _value(energy) if energy is not None else np.nan,
                 "new_mwh": _value(ctx.new_energy.get((asset, y), 0.0)) if energy is not None else np.nan,
+                "retrofit_mw": _value(ctx.retrofit[(asset, y)]) if (asset, y) in ctx.retrofit else np.nan,
+                "new_retrofit_mw": _value(ctx.new_retrofit.get((asset, y), 0.0)) if (asset, y) in ctx.retrofit else np.nan,
             }
         )
-    cols = ["year", "node", "asset", "technology", "family", "capacity_mw", "new_mw", "energy_mwh", "new_mwh"]
+    cols = ["year", "node", "asset", "technology", "family", "capacity_mw", "new_mw", "energy_mwh", "new_mwh", "retrofit_mw", "new_retrofit_mw"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -358,4 +364,51 @@ def _solver_info(outcome: SolveOutcome) -> dict:
         "nonzeros": outcome.n_nonzeros,
         "mip_gap": outcome.mip_gap,
         "mip_bound": outcome.mip_bound,
+        "iterations": outcome.iterations,
     }
+
+
+def lp_relaxation_summary(ctx: ModelContext, outcome: SolveOutcome) -> dict:
+    """What a MIP's LP relaxation gives, read from the model just after it was solved.
+
+    Returns
+    -------
+    dict
+        status, objective_cny, solve_s, capacity (year, asset, capacity_mw
+        rows) and the hours per year in which storage charged and discharged at once.
+    """
+    out = {"status": outcome.status, "objective_cny": None, "solve_s": round(outcome.timings_s["solve"], 3),
+           "capacity": [], "simultaneous_charge_discharge_h": {}}
+    if not outcome.has_solution:
+        return out
+    capacity = capacity_table(ctx)
+    kpis = kpi_table(ctx, dispatch_table(ctx), capacity)
+    out["objective_cny"] = outcome.objective / COST_SCALE
+    out["capacity"] = capacity[["year", "asset", "capacity_mw", "retrofit_mw"]].to_dict("records")
+    out["simultaneous_charge_discharge_h"] = {str(int(r.year)): float(r.simultaneous_charge_discharge_h) for r in kpis.itertuples()}
+    return out
+
+
+def compare_with_mip(relaxation: dict, mip: "Result") -> dict:
+    """The LP relaxation beside the MIP: cost difference and every capacity of both (MW).
+
+    ``mip_minus_lp_pct`` is the MIP's extra cost over its relaxation in per
+    cent, the price of building whole projects and committing whole units.
+    """
+    out = dict(relaxation)
+    lp_obj, mip_obj = relaxation["objective_cny"], mip.objective_cny
+    out["mip_objective_cny"] = mip_obj
+    out["mip_minus_lp_pct"] = 100 * (mip_obj - lp_obj) / abs(lp_obj) if lp_obj and mip_obj is not None else None
+    mip_cap = {} if mip.capacity.empty else mip.capacity.set_index(["year", "asset"])
+    rows = []
+    for r in relaxation["capacity"]:
+        key = (r["year"], r["asset"])
+        has = len(mip_cap) and key in mip_cap.index
+        rows.append({
+            "year": int(r["year"]), "asset": r["asset"],
+            "lp_mw": _clean(r["capacity_mw"]), "mip_mw": _clean(mip_cap.loc[key, "capacity_mw"]) if has else None,
+            "lp_retrofit_mw": _clean(r["retrofit_mw"]),
+            "mip_retrofit_mw": _clean(mip_cap.loc[key, "retrofit_mw"]) if has else None,
+        })
+    out["capacity"] = rows
+    return out

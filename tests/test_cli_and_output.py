@@ -93,6 +93,28 @@ def test_missing_case_file_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("args, says", [
+    (["--simplex-pricing", "fastest"], "simplex_pricing: 'fastest' is not one of choose, dantzig, devex, steepest"),
+    (["--highs-option", "presolve"], "--highs-option: 'presolve' is not NAME=VALUE"),
+    (["--highs-option", "presolv=off"], "presolv: HiGHS rejects presolv='off'"),
+])
+def test_bad_solver_options_are_one_line_and_exit_2(make_case, tmp_path, args, says):
+    run = _cli("solve", _small_case(make_case), "--out", tmp_path / "o", "--days", "1", *args)
+    assert run.returncode == 2, run.stderr
+    assert says in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_solver_options_reach_highs_and_the_summary(make_case):
+    path = _small_case(make_case)
+    default = gridplan.solve(path, days=3)
+    other = gridplan.solve(path, days=3, simplex_pricing="steepest", highs_options={"presolve": "off"})
+    assert default.options["simplex_pricing"] == "dantzig" and other.options["highs_options"] == {"presolve": "off"}
+    assert other.objective_cny == pytest.approx(default.objective_cny, rel=1e-9)
+    # Without presolve HiGHS sees the whole LP, so the iteration path differs.
+    assert other.summary["solver"]["iterations"] != default.summary["solver"]["iterations"]
+
+
 def test_atomic_write_keeps_previous_result_when_writer_fails(tmp_path):
     out = tmp_path / "result"
     write_atomically(out, lambda d: (d / "summary.json").write_text("old"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,32 @@ def test_exclusive_charging_forbids_simultaneous_charge_and_discharge(make_case)
     # Alternating hours still burn some surplus through losses; the rest is exported at a cost.
     assert mip.dispatch.export_mw.sum() < -1.0
     assert lp.objective_cny < mip.objective_cny <= lp.objective_cny + 50 * 8760 * 50 * (1 + 1e-9)
+
+
+def test_mip_reports_its_lp_relaxation_beside_it(make_case):
+    case, demand = _project_case(1000.0)
+    result = gridplan.solve(make_case(case, {"demand": demand}), days=2, mip=True)
+    lp = result.summary["lp_relaxation"]
+    station = next(r for r in lp["capacity"] if r["asset"] == "station")
+    # The relaxation builds the 100 MW it uses; the MIP the whole 500 MW station.
+    assert station["lp_mw"] == pytest.approx(100.0) and station["mip_mw"] == pytest.approx(500.0)
+    assert lp["objective_cny"] == pytest.approx(gridplan.solve(make_case(case, {"demand": demand}), days=2).objective_cny)
+    assert lp["mip_minus_lp_pct"] == pytest.approx(100 * (result.objective_cny / lp["objective_cny"] - 1))
+    assert lp["mip_minus_lp_pct"] > 0
+    # The MIP itself is unchanged by solving its relaxation first.
+    alone = gridplan.solve(make_case(case, {"demand": demand}), days=2, mip=True, compare_lp=False)
+    assert alone.objective_cny == pytest.approx(result.objective_cny) and alone.lp_relaxation is None
+
+
+def test_report_page_shows_the_mip_against_its_relaxation(make_case, tmp_path):
+    from gridplan.report import write_report
+
+    case, demand = _project_case(1000.0)
+    result = gridplan.solve(make_case(case, {"demand": demand}), days=2, mip=True)
+    folder = gridplan.write_result(result, tmp_path / "out")
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "MIP against its LP relaxation" in page
+    # The station row: 100 MW in the relaxation, 500 MW whole in the MIP.
+    assert re.search(r"station 2025 \(MW\)</td><td[^>]*>100\.0</td><td[^>]*>500\.0</td><td[^>]*>\+400\.0", page)
+    lp_only = gridplan.write_result(gridplan.solve(make_case(case, {"demand": demand}), days=2), tmp_path / "lp")
+    assert "MIP against its LP relaxation" not in write_report(lp_only).read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ def _field_path(loc: tuple) -> str:
 
 #: Fields whose values are fractions: a user who writes 80 for 80 % needs this hint.
 _FRACTION_FIELDS = {
-    "share", "fraction_of_peak", "availability_factor", "must_run_fraction", "ramp_fraction_per_h",
+    "share", "fraction_of_peak", "availability_factor", "must_run_fraction", "ramp_fraction_per_h", "min_stable_fraction",
     "charge_efficiency", "discharge_efficiency", "efficiency", "standing_loss_per_h", "discount_rate",
 }
 

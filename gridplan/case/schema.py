@@ -253,6 +253,24 @@ class UnitCommitment(Strict):
     source: Source = None
 
 
+class FlexibilityRetrofit(Strict):
+    """A retrofit that lowers a thermal plant's minimum stable load, taken as a decision.
+
+    The plant's floor before the retrofit is its ``must_run_fraction`` (or,
+    with unit commitment, ``unit_commitment.min_stable_fraction``). From
+    ``earliest_year`` up to all of its standing capacity may be retrofitted
+    at ``capex_cny_per_kw`` (annuitised over ``lifetime_years``); retrofitted
+    MW then run down to ``min_stable_fraction``. With unit commitment and
+    ``mip=True`` the retrofit is taken in whole units.
+    """
+
+    min_stable_fraction: Fraction = Field(..., description="minimum stable load after the retrofit, fraction of capacity")
+    capex_cny_per_kw: NonNegative = Field(..., description="cost per kW retrofitted, CNY/kW")
+    lifetime_years: Annotated[int, Field(ge=1)] = 15
+    earliest_year: int | None = Field(None, description="first planning year in which a retrofit may be done")
+    source: Source = None
+
+
 class Generator(Asset):
     """A generating technology at a node.
 
@@ -272,6 +290,23 @@ class Generator(Asset):
     heat_rate_gj_per_mwh: NonNegative = 0.0
     fuel_co2_t_per_gj: NonNegative = 0.0
     unit_commitment: UnitCommitment | None = None
+    flexibility_retrofit: FlexibilityRetrofit | None = None
+
+    @property
+    def min_stable_fraction(self) -> float:
+        """The floor a flexibility retrofit lowers: min stable load of committed units, or the must-run floor."""
+        return self.unit_commitment.min_stable_fraction if self.unit_commitment else self.must_run_fraction
+
+    @model_validator(mode="after")
+    def _retrofit_lowers_the_floor(self):
+        r = self.flexibility_retrofit
+        if r is not None and r.min_stable_fraction >= self.min_stable_fraction:
+            floor = "unit_commitment.min_stable_fraction" if self.unit_commitment else "must_run_fraction"
+            raise ValueError(
+                f"flexibility_retrofit.min_stable_fraction {r.min_stable_fraction} does not lower {floor} "
+                f"{self.min_stable_fraction}; give the (lower) minimum load after the retrofit"
+            )
+        return self
 
     @model_validator(mode="after")
     def _must_run_below_availability(self):

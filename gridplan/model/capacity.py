@@ -88,7 +88,33 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
         limit = value_in_year(asset.max_total_mw, y, None)
         if limit is not None and standing:
             m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=cap <= limit))
+    caps = one_term_per_year(ctx, f"capacity_mw__{asset.name}", caps)
+    for y in years:
+        ctx.capacity[(asset.name, y)] = caps[y]
     return caps
+
+
+def one_term_per_year(ctx: ModelContext, name: str, totals: dict[int, object]) -> dict[int, object]:
+    """Give each year's total that sums several vintages a variable of its own (MW or MWh).
+
+    Hourly rows then refer to one column instead of one per vintage: with two
+    planning years this takes 77,000 of the 806,000 nonzeros out of the
+    Dongguan LP for a few small rows, which the compile no longer has to write.
+    """
+    summed = [y for y, expr in totals.items() if not is_fixed(expr) and _n_variables(expr) > 1]
+    if not summed:
+        return totals
+    m = ctx.model
+    var = pyo.Var(summed, within=pyo.NonNegativeReals)
+    m.add_component(name, var)
+    m.add_component(f"{name}__sum", pyo.Constraint(summed, rule=lambda _m, y: var[y] == totals[y]))
+    return {y: (var[y] if y in summed else expr) for y, expr in totals.items()}
+
+
+def _n_variables(expr) -> int:
+    from pyomo.core.expr.visitor import identify_variables
+
+    return sum(1 for _ in identify_variables(expr, include_fixed=False))
 
 
 def _discrete_build(ctx: ModelContext, asset: Asset, new, vintages: list[int]) -> None:

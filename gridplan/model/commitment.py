@@ -3,7 +3,8 @@
 For a fleet of identical units of ``S`` MW, with ``u_t`` units committed
 (integer in MIP mode, relaxed in the LP):
 
-* ``min_stable · S · u_t ≤ p_t ≤ a · S · u_t`` and ``S · u_t ≤ capacity``,
+* ``min_stable · S · u_t ≤ p_t ≤ a · S · u_t`` and ``S · u_t ≤ capacity``
+  (a flexibility retrofit lowers the floor of retrofitted units),
 * start-ups ``su_t ≥ u_t − u_{t−1}`` and shut-downs ``sd_t ≥ u_{t−1} − u_t``,
 * minimum up time: ``u_t ≥ Σ su`` over the last ``min_up_h`` hours;
   minimum down time: ``capacity/S − u_t ≥ Σ sd`` over the last ``min_down_h`` hours,
@@ -18,10 +19,15 @@ import pyomo.environ as pyo
 
 from gridplan.case.schema import Generator
 from gridplan.model.core import COST_SCALE, ModelContext
+from gridplan.model.retrofit import committed_retrofit
 
 
-def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail) -> None:
-    """Add commitment variables and rows for ``gen`` whose output variable is ``p[y, t]``."""
+def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail, retrofitted: dict | None = None) -> None:
+    """Add commitment variables and rows for ``gen`` whose output variable is ``p[y, t]``.
+
+    ``retrofitted`` (year -> MW, from ``gridplan.model.retrofit``) lowers the
+    minimum stable load of the retrofitted part of the committed units.
+    """
     uc = gen.unit_commitment
     m, years, n = ctx.model, ctx.years, ctx.data.n_hours
     size = uc.unit_size_mw
@@ -37,7 +43,11 @@ def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail) -> N
 
     rows("committed_max", lambda _m, y, t: size * u[y, t] <= caps[y])
     rows("output_max", lambda _m, y, t: p[y, t] <= float(avail[t]) * size * u[y, t])
-    if uc.min_stable_fraction > 0:
+    if uc.min_stable_fraction > 0 and retrofitted is not None:
+        r = committed_retrofit(ctx, gen, retrofitted, lambda y, t: size * u[y, t])
+        relief = uc.min_stable_fraction - gen.flexibility_retrofit.min_stable_fraction
+        rows("output_min", lambda _m, y, t: p[y, t] >= uc.min_stable_fraction * size * u[y, t] - relief * r[y, t])
+    elif uc.min_stable_fraction > 0:
         rows("output_min", lambda _m, y, t: p[y, t] >= uc.min_stable_fraction * size * u[y, t])
     rows("startups", lambda _m, y, t: su[y, t] >= u[y, t] - u[y, ctx.prev(t)])
     rows("shutdowns", lambda _m, y, t: sd[y, t] >= u[y, ctx.prev(t)] - u[y, t])

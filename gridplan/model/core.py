@@ -62,6 +62,10 @@ class ModelContext:
     costs: dict[tuple[str, int], list] = field(default_factory=lambda: defaultdict(list))
     #: (asset, year) -> installed capacity expression (MW)
     capacity: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: (asset, year) -> flexibility-retrofitted capacity standing (MW), for plants that may retrofit
+    retrofit: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: (asset, year) -> MW retrofitted in that year (variable or 0)
+    new_retrofit: dict[tuple[str, int], object] = field(default_factory=dict)
     #: (asset, year) -> installed storage energy expression (MWh)
     energy: dict[tuple[str, int], object] = field(default_factory=dict)
     #: (asset, build year) -> new capacity variable or 0 (MW)
@@ -156,7 +160,7 @@ def build_model(
     families=None,
     with_policies: bool = True,
     drop_policies: tuple[str, ...] = (),
-    fixed_builds: dict[tuple[str, int], tuple[float, float | None]] | None = None,
+    fixed_builds: dict[tuple[str, int], tuple] | None = None,
     mip: bool = False,
 ) -> ModelContext:
     """Build the whole pyomo model for ``data``.
@@ -170,8 +174,9 @@ def build_model(
     drop_policies : tuple of str
         Names of policies left out (to price a rule by removing it).
     fixed_builds : dict, optional
-        ``(asset, build year) -> (MW, MWh or None)``: new build decided
-        earlier (myopic planning), fixed instead of optimised.
+        ``(asset, build year) -> (MW, MWh or None[, retrofitted MW or None])``:
+        new build (and flexibility retrofits) decided earlier (myopic
+        planning), fixed instead of optimised.
     mip : bool
         Make discrete decisions integer (whole projects, units, commitment,
         exclusive charging); otherwise they are relaxed to an LP.
@@ -202,8 +207,9 @@ def _build(data, families, with_policies, drop_policies, fixed_builds, mip) -> M
 
 def _fix_builds(ctx: ModelContext, fixed: dict) -> None:
     """Fix new-build variables to decisions taken before (myopic planning)."""
-    for (asset, year), (mw, mwh) in fixed.items():
-        for table, value in ((ctx.new_capacity, mw), (ctx.new_energy, mwh)):
+    for (asset, year), (mw, mwh, *retrofit) in fixed.items():
+        decisions = ((ctx.new_capacity, mw), (ctx.new_energy, mwh), (ctx.new_retrofit, retrofit[0] if retrofit else None))
+        for table, value in decisions:
             var = table.get((asset, year))
             if value is not None and var is not None and not isinstance(var, (int, float)) and var.is_variable_type():
                 var.fix(max(0.0, float(value)))

@@ -5,7 +5,8 @@ Each generator adds hourly output ``p[y, t]`` (MW) with
 * availability: ``p ≤ a_t · capacity`` (a_t from weather for PV/wind, a
   constant availability factor for dispatchable plants; a variable bound
   when the capacity cannot change),
-* a must-run floor ``p ≥ f · capacity`` (heat-led CHP, nuclear),
+* a must-run floor ``p ≥ f · capacity`` (heat-led CHP, nuclear, coal kept
+  on line), which a flexibility retrofit can lower (``gridplan.model.retrofit``),
 * ramp limits ``|p_t − p_{t−1}| ≤ r · capacity`` where ``r < 1``,
 * optionally clustered unit commitment (``gridplan.model.commitment``),
 
@@ -22,6 +23,7 @@ from gridplan.case.schema import Generator, value_in_year
 from gridplan.model.capacity import add_capacity, is_fixed
 from gridplan.model.commitment import add_commitment
 from gridplan.model.core import COST_SCALE, ModelContext, hourly_array
+from gridplan.model.retrofit import add_retrofit
 
 
 def marginal_cost_cny_per_mwh(gen: Generator, year: int) -> float:
@@ -68,12 +70,19 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
     full = [(y, t) for y in variable_years for t in range(n) if avail[t] >= 1.0]
     if full:
         m.add_component(f"capacity_limit__{gen.name}", pyo.Constraint(full, rule=lambda _m, y, t: p[y, t] <= caps[y]))
+    retrofitted = add_retrofit(ctx, gen, caps) if gen.flexibility_retrofit else None
     if gen.must_run_fraction > 0:
         floor = np.minimum(gen.must_run_fraction, avail)
-        m.add_component(
-            f"must_run__{gen.name}",
-            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, t] >= float(floor[t]) * caps[y]),
-        )
+        # Without commitment a retrofit lowers this floor; with it, the committed units' minimum load.
+        lowered = retrofitted if gen.unit_commitment is None else None
+        relief = floor - np.minimum(gen.flexibility_retrofit.min_stable_fraction, avail) if lowered is not None else None
+
+        def must_run(_m, y, t):
+            if lowered is None or is_fixed(lowered[y]):
+                return p[y, t] >= float(floor[t]) * caps[y]
+            return p[y, t] >= float(floor[t]) * caps[y] - float(relief[t]) * lowered[y]
+
+        m.add_component(f"must_run__{gen.name}", pyo.Constraint(years, m.T, rule=must_run))
     if gen.ramp_fraction_per_h < 1.0:
         r = gen.ramp_fraction_per_h
         m.add_component(
@@ -86,7 +95,7 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
         )
 
     if gen.unit_commitment is not None:
-        add_commitment(ctx, gen, p, caps, avail)
+        add_commitment(ctx, gen, p, caps, avail, retrofitted)
 
     for y in years:
         ctx.add_injection(gen.node, y, lambda t, y=y: p[y, t])

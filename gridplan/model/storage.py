@@ -20,7 +20,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from gridplan.case.schema import Storage, value_in_year
-from gridplan.model.capacity import KW_PER_MW, add_capacity, alive, build_years, existing_mwh, is_fixed
+from gridplan.model.capacity import KW_PER_MW, add_capacity, alive, build_years, existing_mwh, is_fixed, one_term_per_year
 from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor
 
 
@@ -64,6 +64,9 @@ def _add_energy(ctx: ModelContext, s: Storage) -> dict[int, object]:
         )
         if any(value_in_year(s.capex_cny_per_kwh, v, 0.0) for v in standing):
             ctx.add_cost("capex", y, capex)
+    energy = one_term_per_year(ctx, f"energy_mwh__{s.name}", energy)
+    for y in years:
+        ctx.energy[(s.name, y)] = energy[y]
     return energy
 
 

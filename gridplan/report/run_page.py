@@ -65,11 +65,41 @@ def targets_html(t: ReportTables, lang: str, year: int | None = None) -> str:
     return html_table(cols, rows, classes={"met": lambda v: "met" if v == met_word else "missed"})
 
 
+def mip_vs_lp_html(relaxation: dict, lang: str, tolerance_mw: float = 1.0) -> str:
+    """The MIP beside its LP relaxation: total cost, then capacities (MW) that differ by more than ``tolerance_mw``."""
+    cols = [("item", labels.text("col_item", lang)), ("lp", labels.text("col_lp", lang)),
+            ("mip", labels.text("col_mip", lang)), ("diff", labels.text("col_diff", lang))]
+    lp_obj, mip_obj = relaxation.get("objective_cny"), relaxation.get("mip_objective_cny")
+    rows = []
+    if lp_obj is not None and mip_obj is not None:
+        pct = relaxation.get("mip_minus_lp_pct")
+        rows.append({"item": labels.text("row_total_cost", lang), "lp": lp_obj / 1e6, "mip": mip_obj / 1e6,
+                     "diff": f"{(mip_obj - lp_obj) / 1e6:+,.1f} ({pct:+.3f} %)" if pct is not None else ""})
+    differing = 0
+    for r in relaxation.get("capacity", []):
+        for key, suffix in (("", ""), ("_retrofit", f" ({labels.text('row_retrofit', lang)})")):
+            lp_mw, mip_mw = r.get(f"lp{key}_mw"), r.get(f"mip{key}_mw")
+            if lp_mw is None or mip_mw is None or abs(mip_mw - lp_mw) <= tolerance_mw:
+                continue
+            differing += 1
+            rows.append({"item": f"{r['asset']} {r['year']}{suffix} (MW)", "lp": lp_mw, "mip": mip_mw, "diff": f"{mip_mw - lp_mw:+,.1f}"})
+    parts = [f'<p class="note">{labels.text("mip_lp_note", lang)}</p>', html_table(cols, rows)]
+    if not differing:
+        parts.append(f'<p class="note">{labels.text("mip_lp_same", lang)}</p>')
+    both = relaxation.get("simultaneous_charge_discharge_h") or {}
+    if both:
+        hours = ", ".join(f"{y}: {h:,.0f} h" for y, h in both.items())
+        parts.append(f'<p class="note">{labels.text("mip_lp_both_ways", lang)}: {hours}</p>')
+    return "".join(parts)
+
+
 def build_sections(t: ReportTables, lang: str = "en") -> list[Section]:
     """Every section of a run's page, in order."""
     sections = [Section("overview", labels.text("kpi_title", lang), [kpi_html(t, lang)]),
                 Section("capacity", labels.text("capacity_title", lang), [figures.capacity_figure(t, lang)]),
                 Section("costs", labels.text("costs_title", lang), [figures.cost_figure(t, lang)])]
+    if t.summary.get("lp_relaxation"):
+        sections.append(Section("mip_vs_lp", labels.text("mip_lp_title", lang), [mip_vs_lp_html(t.summary["lp_relaxation"], lang)]))
     for y in t.years:
         items = [figures.targets_figure(t, y, lang), targets_html(t, lang, y), figures.dispatch_figure(t, y, lang),
                  figures.storage_figure(t, y, lang), figures.heatmap_figure(t, y, lang), figures.duration_figure(t, y, lang),
