@@ -334,7 +334,7 @@ def collect(ctx: ModelContext, outcome: SolveOutcome, timings: dict, options: di
     empty = pd.DataFrame()
     if not outcome.has_solution:
         return Result(ctx.data.case.name, outcome.status, outcome.message, None, empty, empty, empty, empty, empty, empty,
-                      timings, _solver_info(outcome), options)
+                      timings_s=timings, solver=_solver_info(outcome), options=options)
     capacity = capacity_table(ctx)
     dispatch = dispatch_table(ctx)
     return Result(
