@@ -184,10 +184,10 @@ class HighsSession:
             n_nonzeros=len(self.lp.a_matrix_.value_),
         )
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
-        outcome.iterations = {
-            "simplex": int(sol_info.simplex_iteration_count),
-            "ipm": int(sol_info.ipm_iteration_count),
-            "crossover": int(sol_info.crossover_iteration_count),
+        outcome.iterations = {  # HiGHS reports -1 for a method that did not run
+            "simplex": max(0, int(sol_info.simplex_iteration_count)),
+            "ipm": max(0, int(sol_info.ipm_iteration_count)),
+            "crossover": max(0, int(sol_info.crossover_iteration_count)),
             "mip_nodes": int(sol_info.mip_node_count) if self.is_mip else 0,
         }
         return outcome
