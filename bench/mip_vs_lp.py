@@ -19,19 +19,15 @@ import time
 from pathlib import Path
 
 import gridplan
+from gridplan.result import differing_capacities
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def differing(relaxation: dict, tolerance_mw: float = 1.0) -> list[str]:
-    """Capacities and retrofits that differ between the LP relaxation and the MIP (MW)."""
-    out = []
-    for r in relaxation["capacity"]:
-        for key, what in (("", ""), ("_retrofit", " retrofit")):
-            a, b = r.get(f"lp{key}_mw"), r.get(f"mip{key}_mw")
-            if a is not None and b is not None and abs(a - b) > tolerance_mw:
-                out.append(f"{r['asset']}{what} {r['year']}: {a:,.0f} → {b:,.0f}")
-    return out
+def differing(relaxation: dict) -> list[str]:
+    """Capacities and retrofits that differ between the LP relaxation and the MIP, as text (MW)."""
+    return [f"{d['asset']}{' retrofit' if d['retrofit'] else ''} {d['year']}: {d['lp_mw']:,.0f} → {d['mip_mw']:,.0f}"
+            for d in differing_capacities(relaxation)]
 
 
 def main() -> None:

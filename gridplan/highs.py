@@ -208,8 +208,7 @@ class HighsSession:
             self.is_mip = True
             h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING["choose"])
             h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))  # 1: integer
-            for k, v in self.options.extra.items():  # the user's options win, as in _configured_highs
-                h.setOptionValue(k, v)
+            _apply_user_options(h, self.options)  # the user's options win, as in _configured_highs
 
     def _fixed_integer_lp(self):
         """Prices for a MIP: fix the integer decisions at their values and re-solve the LP for its duals."""
@@ -244,10 +243,15 @@ def _configured_highs(options: SolveOptions, mip: bool = False) -> highspy.Highs
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     if options.threads:
         h.setOptionValue("threads", int(options.threads))
+    _apply_user_options(h, options)
+    return h
+
+
+def _apply_user_options(h: highspy.Highs, options: SolveOptions) -> None:
+    """Set the user's own HiGHS options (``options.extra``), which override gridplan's settings."""
     for k, v in options.extra.items():
         if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
             raise InputError("solver options", k, f"HiGHS rejects {k}={v!r}", "check the option's name and value in the HiGHS options list")
-    return h
 
 
 def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveOutcome:

@@ -412,3 +412,18 @@ def compare_with_mip(relaxation: dict, mip: "Result") -> dict:
         })
     out["capacity"] = rows
     return out
+
+
+def differing_capacities(relaxation: dict, tolerance_mw: float = 1.0) -> list[dict]:
+    """Capacities and retrofits that differ between a MIP and its LP relaxation by more than ``tolerance_mw``.
+
+    Returns rows ``{"asset", "year", "retrofit" (bool), "lp_mw", "mip_mw"}`` from
+    :func:`compare_with_mip`'s ``capacity`` list.
+    """
+    out = []
+    for r in relaxation.get("capacity", []):
+        for retrofit, key in ((False, ""), (True, "_retrofit")):
+            lp_mw, mip_mw = r.get(f"lp{key}_mw"), r.get(f"mip{key}_mw")
+            if lp_mw is not None and mip_mw is not None and abs(mip_mw - lp_mw) > tolerance_mw:
+                out.append({"asset": r["asset"], "year": r["year"], "retrofit": retrofit, "lp_mw": lp_mw, "mip_mw": mip_mw})
+    return out

@@ -77,7 +77,6 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
         standing = [v for v in vintages if alive(v, asset.lifetime_years, y)]
         cap = existing_mw(asset, y) + sum(new[v] for v in standing)
         caps[y] = cap
-        ctx.capacity[(asset.name, y)] = cap
         annuity = sum(
             crf * value_in_year(asset.capex_cny_per_kw, v, 0.0) * KW_PER_MW * COST_SCALE * new[v] for v in standing
         )

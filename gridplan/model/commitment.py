@@ -43,12 +43,16 @@ def add_commitment(ctx: ModelContext, gen: Generator, p, caps: dict, avail, retr
 
     rows("committed_max", lambda _m, y, t: size * u[y, t] <= caps[y])
     rows("output_max", lambda _m, y, t: p[y, t] <= float(avail[t]) * size * u[y, t])
-    if uc.min_stable_fraction > 0 and retrofitted is not None:
-        r = committed_retrofit(ctx, gen, retrofitted, lambda y, t: size * u[y, t])
-        relief = uc.min_stable_fraction - gen.flexibility_retrofit.min_stable_fraction
-        rows("output_min", lambda _m, y, t: p[y, t] >= uc.min_stable_fraction * size * u[y, t] - relief * r[y, t])
-    elif uc.min_stable_fraction > 0:
-        rows("output_min", lambda _m, y, t: p[y, t] >= uc.min_stable_fraction * size * u[y, t])
+    if uc.min_stable_fraction > 0:
+        # A retrofit lowers the floor by (f0 − f1) per committed retrofitted MW r[y, t].
+        r = committed_retrofit(ctx, gen, retrofitted, lambda y, t: size * u[y, t]) if retrofitted is not None else None
+        relief = uc.min_stable_fraction - gen.flexibility_retrofit.min_stable_fraction if r is not None else 0.0
+
+        def output_min(_m, y, t):
+            floor = uc.min_stable_fraction * size * u[y, t]
+            return p[y, t] >= (floor - relief * r[y, t] if r is not None else floor)
+
+        rows("output_min", output_min)
     rows("startups", lambda _m, y, t: su[y, t] >= u[y, t] - u[y, ctx.prev(t)])
     rows("shutdowns", lambda _m, y, t: sd[y, t] >= u[y, ctx.prev(t)] - u[y, t])
 

@@ -57,7 +57,6 @@ def _add_energy(ctx: ModelContext, s: Storage) -> dict[int, object]:
     for y in years:
         standing = [v for v in vintages if alive(v, s.lifetime_years, y)]
         energy[y] = existing_mwh(s, y, s.min_duration_h) + sum(ctx.new_energy[(s.name, v)] for v in standing)
-        ctx.energy[(s.name, y)] = energy[y]
         capex = sum(
             crf * value_in_year(s.capex_cny_per_kwh, v, 0.0) * KW_PER_MW * COST_SCALE * ctx.new_energy[(s.name, v)]
             for v in standing

@@ -12,6 +12,7 @@ from gridplan.report.load import (
     tables_from_result,
 )
 from gridplan.report.page import Section, html_table, render, write_page, yes_no
+from gridplan.result import differing_capacities
 
 REPORT_FILE = "report.html"
 KPI_ROWS = (  # key, scale to the unit in its label
@@ -75,14 +76,11 @@ def mip_vs_lp_html(relaxation: dict, lang: str, tolerance_mw: float = 1.0) -> st
         pct = relaxation.get("mip_minus_lp_pct")
         rows.append({"item": labels.text("row_total_cost", lang), "lp": lp_obj / 1e6, "mip": mip_obj / 1e6,
                      "diff": f"{(mip_obj - lp_obj) / 1e6:+,.1f} ({pct:+.3f} %)" if pct is not None else ""})
-    differing = 0
-    for r in relaxation.get("capacity", []):
-        for key, suffix in (("", ""), ("_retrofit", f" ({labels.text('row_retrofit', lang)})")):
-            lp_mw, mip_mw = r.get(f"lp{key}_mw"), r.get(f"mip{key}_mw")
-            if lp_mw is None or mip_mw is None or abs(mip_mw - lp_mw) <= tolerance_mw:
-                continue
-            differing += 1
-            rows.append({"item": f"{r['asset']} {r['year']}{suffix} (MW)", "lp": lp_mw, "mip": mip_mw, "diff": f"{mip_mw - lp_mw:+,.1f}"})
+    differing = differing_capacities(relaxation, tolerance_mw)
+    suffix = f" ({labels.text('row_retrofit', lang)})"
+    for d in differing:
+        rows.append({"item": f"{d['asset']} {d['year']}{suffix if d['retrofit'] else ''} (MW)", "lp": d["lp_mw"],
+                     "mip": d["mip_mw"], "diff": f"{d['mip_mw'] - d['lp_mw']:+,.1f}"})
     parts = [f'<p class="note">{labels.text("mip_lp_note", lang)}</p>', html_table(cols, rows)]
     if not differing:
         parts.append(f'<p class="note">{labels.text("mip_lp_same", lang)}</p>')
