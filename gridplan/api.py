@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
-from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions
+from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions, WarmStarts
 from gridplan.options import DEFAULT_SIMPLEX_PRICING
 from gridplan.inputs import prepare
 from gridplan.model.core import ModelContext, build_model
@@ -97,6 +97,7 @@ def solve(
     simplex_pricing: str = DEFAULT_SIMPLEX_PRICING,
     highs_options: dict | None = None,
     compare_lp: bool = True,
+    warm_starts: WarmStarts | None = None,
 ) -> Result:
     """Build and solve a case.
 
@@ -127,6 +128,10 @@ def solve(
     compare_lp : bool
         With ``mip``: first solve the LP relaxation of the same model, and
         report its cost and capacities beside the MIP's (``result.lp_relaxation``).
+    warm_starts : WarmStarts, optional
+        Start an LP from the optimal basis of an earlier solve of the same
+        structure (a sweep neighbour), and remember this one's; the result's
+        ``solver["warm_started"]`` says whether it did.
 
     Returns
     -------
@@ -138,7 +143,7 @@ def solve(
                   fixed_builds=fixed_builds, mip=mip)
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose,
                         simplex_pricing=simplex_pricing, extra=dict(highs_options or {}))
-    session = HighsSession(built.ctx.model, opts)
+    session = HighsSession(built.ctx.model, opts, warm_starts)
     relaxation = None
     if session.is_mip and compare_lp:
         relaxation = lp_relaxation_summary(built.ctx, session.run_relaxation())
@@ -176,11 +181,13 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     options.pop("year", None)
     from gridplan.diagnose import require_feasible  # diagnose builds on this module
 
+    warm_starts = options.pop("warm_starts", None)
     fixed: dict = {}
     result = None
     for k, y in enumerate(case.years):
         sub = case.model_copy(update={"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]})
-        result = require_feasible(solve(sub, fixed_builds=dict(fixed), **options), sub, fixed_builds=dict(fixed), **options)
+        solved = solve(sub, fixed_builds=dict(fixed), warm_starts=warm_starts, **options)
+        result = require_feasible(solved, sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():
             fixed[(row.asset, y)] = (row.new_mw, _number_or_none(row.new_mwh), _number_or_none(row.new_retrofit_mw))

@@ -212,6 +212,26 @@ def relax(ctx) -> list[Relaxation]:
                 out.append(rel)
             rel.rows.append(data)
             rel.slacks += _relax_row(m, data, True, False, w_hour, objective)
+    # Where a plant's capacity is fixed its floor is a lower bound on its output: made a row here so it can give.
+    m.elastic_floors = pyo.ConstraintList()
+    for var in list(m.component_objects(pyo.Var)):
+        if not var.name.startswith("p__"):
+            continue
+        gen = var.name[len("p__"):]
+        frac = next((g.must_run_fraction for g in case.generators if g.name == gen), 0.0)
+        by_year = {}
+        for (y, _t), vd in var.items():
+            if vd.fixed or not vd.lb:
+                continue
+            rel = by_year.get(y)
+            if rel is None:
+                rel = by_year[y] = Relaxation(f"must-run floor of {gen} ({100 * frac:g} % of capacity in every hour)", y,
+                                              "MWh over the modelled hours", ">=", "must_run")
+                out.append(rel)
+            row = m.elastic_floors.add(vd >= vd.lb)
+            vd.setlb(0.0)
+            rel.rows.append(row)
+            rel.slacks += _relax_row(m, row, True, False, w_hour, objective)
 
     # 5. Surplus energy with nowhere to go (the balance has lost load for a deficit, nothing for a surplus).
     by_node: dict[tuple, Relaxation] = {}

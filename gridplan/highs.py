@@ -38,6 +38,8 @@ class SolveOutcome:
     n_nonzeros: int = 0
     #: simplex, ipm and crossover iterations, and branch-and-bound nodes of this run
     iterations: dict = field(default_factory=dict)
+    #: the run started from the optimal basis of an earlier, structurally identical LP
+    warm_started: bool = False
 
 
 def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,6 +101,46 @@ def _status_name(status) -> str:
     return "error"
 
 
+class WarmStarts:
+    """Optimal bases of earlier LP solves in this process, to start structurally identical LPs from.
+
+    Neighbours in a sweep (a cost, a price or a limit changed) compile to
+    LPs with the same columns and rows in the same order and differ only in
+    numbers. Started from its neighbour's optimal basis, simplex often needs
+    few or no iterations (bench/README.md, "Warm-started sweep neighbours").
+    Any basis of the right size is valid to HiGHS, which iterates from it to
+    an optimum, so a poor match costs time but never correctness. Where the
+    optimum is not unique, a warm start may land on another optimal vertex
+    (same cost, other dispatch).
+
+    Parameters
+    ----------
+    keep : int
+        How many structures to remember (oldest dropped first).
+    """
+
+    def __init__(self, keep: int = 4):
+        self.keep = keep
+        self._bases: dict[tuple, object] = {}
+
+    @staticmethod
+    def structure(session: HighsSession) -> tuple:
+        """What must match for a basis to carry over: model components and their sizes, LP dimensions."""
+        components = tuple(
+            (c.name, len(c)) for c in session.model.component_objects((pyo.Var, pyo.Constraint), active=True)
+        )
+        return (session.lp.num_col_, session.lp.num_row_, len(session.lp.a_matrix_.value_), components)
+
+    def basis_for(self, key: tuple):
+        return self._bases.get(key)
+
+    def remember(self, key: tuple, basis) -> None:
+        self._bases.pop(key, None)
+        self._bases[key] = basis
+        while len(self._bases) > self.keep:
+            self._bases.pop(next(iter(self._bases)))
+
+
 class HighsSession:
     """A pyomo model held in one HiGHS instance, so it can be changed and re-solved warm.
 
@@ -106,9 +148,11 @@ class HighsSession:
     the previous basis, which HiGHS keeps between runs.
     """
 
-    def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None):
+    def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None,
+                 warm_starts: WarmStarts | None = None):
         self.model = model
         self.options = options or SolveOptions()
+        self.warm_starts = warm_starts
         t0 = time.perf_counter()
         self.lp, self.info, self.integer = to_highs_lp(model)
         self.is_mip = bool(self.integer.any())
@@ -144,6 +188,7 @@ class HighsSession:
     def run(self, write_back: bool = True) -> SolveOutcome:
         """Solve (warm from the last basis when there is one) and collect the outcome."""
         h = self.highs
+        warm_started = self._start_from_neighbour()
         if self.options.method == "ipm" and h.getBasis().valid:
             # A valid basis is worth more than interior point on a re-solve.
             h.setOptionValue("solver", "simplex")
@@ -154,6 +199,8 @@ class HighsSession:
         name = _status_name(status)
         if name == "interrupted":
             raise KeyboardInterrupt  # Ctrl-C reached HiGHS: stop, write nothing
+        if name == "optimal" and self.warm_starts is not None and not self.is_mip:
+            self.warm_starts.remember(WarmStarts.structure(self), h.getBasis())
         sol_info = h.getInfo()
         has_solution = sol_info.primal_solution_status >= 2
         duals: dict = {}
@@ -184,6 +231,7 @@ class HighsSession:
             n_nonzeros=len(self.lp.a_matrix_.value_),
         )
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
+        outcome.warm_started = warm_started
         outcome.iterations = {  # HiGHS reports -1 for a method that did not run
             "simplex": max(0, int(sol_info.simplex_iteration_count)),
             "ipm": max(0, int(sol_info.ipm_iteration_count)),
@@ -191,6 +239,15 @@ class HighsSession:
             "mip_nodes": int(sol_info.mip_node_count) if self.is_mip else 0,
         }
         return outcome
+
+    def _start_from_neighbour(self) -> bool:
+        """Load a remembered basis of the same structure when this instance has none of its own."""
+        if self.warm_starts is None or self.is_mip or self.highs.getBasis().valid:
+            return False
+        basis = self.warm_starts.basis_for(WarmStarts.structure(self))
+        if basis is None:
+            return False
+        return self.highs.setBasis(basis) == highspy.HighsStatus.kOk
 
     def run_relaxation(self) -> SolveOutcome:
         """Solve the MIP's LP relaxation (every integer made continuous) and write its values back.

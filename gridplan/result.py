@@ -365,6 +365,7 @@ def _solver_info(outcome: SolveOutcome) -> dict:
         "mip_gap": outcome.mip_gap,
         "mip_bound": outcome.mip_bound,
         "iterations": outcome.iterations,
+        "warm_started": outcome.warm_started,
     }
 
 

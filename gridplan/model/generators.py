@@ -50,12 +50,26 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
     if all(is_fixed(c) and c == 0 for c in caps.values()):
         return  # nothing stands and nothing can be built: no dispatch to model
     avail = hourly_array(ctx.data.availability[gen.name], n)
+    # Years in which the plant stands or may be built; in the others its output is bounded at zero
+    # and needs no rows.
+    live = [y for y in years if not (is_fixed(caps[y]) and caps[y] == 0)]
+    retrofitted = add_retrofit(ctx, gen, caps) if gen.flexibility_retrofit else None
+    floor = np.minimum(gen.must_run_fraction, avail)
+    # Without commitment a retrofit lowers the must-run floor; with it, the committed units' minimum load.
+    lowered = retrofitted if gen.unit_commitment is None else None
+    relief = floor - np.minimum(gen.flexibility_retrofit.min_stable_fraction, avail) if lowered is not None else None
+    floor_rows = [
+        y for y in live
+        if gen.must_run_fraction > 0 and not (is_fixed(caps[y]) and (lowered is None or is_fixed(lowered[y])))
+    ]
 
     def bounds(_m, y, t):
-        # With no new build possible (or no wind/sun) the availability limit is a plain bound.
-        if is_fixed(caps[y]) or avail[t] == 0.0:
-            return (0.0, float(avail[t] * caps[y]) if is_fixed(caps[y]) else 0.0)
-        return (0.0, None)
+        # Where the capacity cannot change, the availability limit and the must-run floor are
+        # plain bounds, not rows.
+        if is_fixed(caps[y]):
+            low = float(floor[t] * caps[y]) if y not in floor_rows else 0.0
+            return (low, float(avail[t] * caps[y]))
+        return (0.0, None if avail[t] > 0.0 else 0.0)
 
     p = pyo.Var(years, m.T, bounds=bounds)
     m.add_component(f"p__{gen.name}", p)
@@ -70,28 +84,22 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
     full = [(y, t) for y in variable_years for t in range(n) if avail[t] >= 1.0]
     if full:
         m.add_component(f"capacity_limit__{gen.name}", pyo.Constraint(full, rule=lambda _m, y, t: p[y, t] <= caps[y]))
-    retrofitted = add_retrofit(ctx, gen, caps) if gen.flexibility_retrofit else None
-    if gen.must_run_fraction > 0:
-        floor = np.minimum(gen.must_run_fraction, avail)
-        # Without commitment a retrofit lowers this floor; with it, the committed units' minimum load.
-        lowered = retrofitted if gen.unit_commitment is None else None
-        relief = floor - np.minimum(gen.flexibility_retrofit.min_stable_fraction, avail) if lowered is not None else None
+    if floor_rows:
 
         def must_run(_m, y, t):
-            if lowered is None or is_fixed(lowered[y]):
-                return p[y, t] >= float(floor[t]) * caps[y]
-            return p[y, t] >= float(floor[t]) * caps[y] - float(relief[t]) * lowered[y]
+            relieved = float(relief[t]) * lowered[y] if lowered is not None else 0.0
+            return p[y, t] >= float(floor[t]) * caps[y] - relieved
 
-        m.add_component(f"must_run__{gen.name}", pyo.Constraint(years, m.T, rule=must_run))
-    if gen.ramp_fraction_per_h < 1.0:
+        m.add_component(f"must_run__{gen.name}", pyo.Constraint(floor_rows, m.T, rule=must_run))
+    if gen.ramp_fraction_per_h < 1.0 and live:
         r = gen.ramp_fraction_per_h
         m.add_component(
             f"ramp_up__{gen.name}",
-            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, t] - p[y, ctx.prev(t)] <= r * caps[y]),
+            pyo.Constraint(live, m.T, rule=lambda _m, y, t: p[y, t] - p[y, ctx.prev(t)] <= r * caps[y]),
         )
         m.add_component(
             f"ramp_down__{gen.name}",
-            pyo.Constraint(years, m.T, rule=lambda _m, y, t: p[y, ctx.prev(t)] - p[y, t] <= r * caps[y]),
+            pyo.Constraint(live, m.T, rule=lambda _m, y, t: p[y, ctx.prev(t)] - p[y, t] <= r * caps[y]),
         )
 
     if gen.unit_commitment is not None:

@@ -102,7 +102,7 @@ def _flow_into_store(s: Storage, c, d, y, t):
     return s.charge_efficiency * c[y, t] - d[y, t] / s.discharge_efficiency
 
 
-def _chronological_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
+def _chronological_soc(ctx: ModelContext, s: Storage, c, d, power: dict, energy: dict):
     """State of charge hour by hour, cyclic within the modelled window (MWh)."""
     m, years = ctx.model, ctx.years
 
@@ -115,9 +115,11 @@ def _chronological_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
     if grow_e:
         m.add_component(f"soc_limit__{s.name}", pyo.Constraint(grow_e, m.T, rule=lambda _m, y, t: e[y, t] <= energy[y]))
     keep = 1.0 - s.standing_loss_per_h
+    # In a year with neither power nor energy the state of charge is bounded at zero: no rows.
+    live = [y for y in years if not (is_fixed(energy[y]) and energy[y] == 0 and is_fixed(power[y]) and power[y] == 0)]
     m.add_component(
         f"soc_balance__{s.name}",
-        pyo.Constraint(years, m.T, rule=lambda _m, y, t: e[y, t] == keep * e[y, ctx.prev(t)] + _flow_into_store(s, c, d, y, t)),
+        pyo.Constraint(live, m.T, rule=lambda _m, y, t: e[y, t] == keep * e[y, ctx.prev(t)] + _flow_into_store(s, c, d, y, t)),
     )
     return e
 
@@ -189,7 +191,7 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
         m.add_component(f"charge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: c[y, t] <= power[y]))
         m.add_component(f"discharge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: d[y, t] <= power[y]))
     if ctx.data.rep_days is None:
-        e = _chronological_soc(ctx, s, c, d, energy)
+        e = _chronological_soc(ctx, s, c, d, power, energy)
     else:
         e = _linked_soc(ctx, s, c, d, energy)
 

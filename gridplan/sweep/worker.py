@@ -16,6 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from gridplan.errors import GridplanError, InputError, InputErrors
+from gridplan.highs import WarmStarts
 from gridplan.result import Result
 from gridplan.sweep.spec import Scenario
 
@@ -64,6 +65,11 @@ class Outcome:
         return cls(name=name, status="failed", error_type="WorkerCrashed", error=detail, worker="")
 
 
+#: Optimal bases of this worker's earlier LP solves: a scenario with the same structure as one
+#: solved before (a neighbour in the sweep) starts from its basis.
+_WARM_STARTS = WarmStarts()
+
+
 def solve_scenario(scenario: Scenario) -> Result:
     """Validate and solve one scenario; raise on any failure.
 
@@ -87,8 +93,8 @@ def solve_scenario(scenario: Scenario) -> Result:
         method = s.pop("method")
         return target_report(case, year=year, days=days, method=method, **s)
     if myopic:
-        return solve_myopic(case, **s)
-    return require_solution(solve(case, **s))
+        return solve_myopic(case, warm_starts=_WARM_STARTS, **s)
+    return require_solution(solve(case, warm_starts=_WARM_STARTS, **s))
 
 
 def run_scenario(scenario: Scenario) -> Outcome:
