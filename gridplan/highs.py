@@ -43,6 +43,38 @@ class SolveOutcome:
 
 
 def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column bounds and integrality, read in bulk from the variables' own bound and domain slots.
+
+    ``VarData.bounds`` resolves each bound against its domain one variable
+    at a time (0.2 s at 8760 h); the numbers are read here as arrays and each
+    distinct domain is resolved once. Bounds that are not plain numbers
+    (a ``Param``, an expression) take ``VarData.bounds``.
+    """
+    n = len(columns)
+    try:
+        own_lo = np.array([v._lb for v in columns], dtype=float)  # None → nan
+        own_hi = np.array([v._ub for v in columns], dtype=float)
+    except (TypeError, ValueError):
+        return _bounds_one_by_one(columns)
+    domains: dict[int, int] = {}
+    domain_of = np.empty(n, dtype=np.int64)
+    resolved = []
+    for i, v in enumerate(columns):
+        d = v._domain
+        k = domains.get(id(d))
+        if k is None:
+            k = domains[id(d)] = len(resolved)
+            dlo, dhi = d.bounds()
+            resolved.append((-np.inf if dlo is None else dlo, np.inf if dhi is None else dhi, d.get_interval()[2] == 1))
+        domain_of[i] = k
+    table = np.array(resolved, dtype=float).reshape(-1, 3)
+    lo = np.fmax(np.where(np.isnan(own_lo), -np.inf, own_lo), table[domain_of, 0])
+    hi = np.fmin(np.where(np.isnan(own_hi), np.inf, own_hi), table[domain_of, 1])
+    integer = table[domain_of, 2] == 1.0
+    return np.maximum(lo, -highspy.kHighsInf), np.minimum(hi, highspy.kHighsInf), integer
+
+
+def _bounds_one_by_one(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(columns)
     lo = np.empty(n)
     hi = np.empty(n)

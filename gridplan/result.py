@@ -27,7 +27,10 @@ def _value(expr) -> float:
 
 
 def _hourly(var, year: int, n: int) -> np.ndarray:
-    return np.array([var[year, t].value or 0.0 for t in range(n)])
+    try:
+        return np.array([var[year, t].value or 0.0 for t in range(n)])
+    except KeyError:  # not modelled in hours where it is zero (see gridplan.model.generators)
+        return np.array([(var[year, t].value or 0.0) if (year, t) in var else 0.0 for t in range(n)])
 
 
 @dataclass

@@ -97,7 +97,10 @@ class ModelContext:
         coefficients in CNY/MWh it is CNY per year.
         """
         w = self.data.weights if coefficients is None else self.data.weights * np.asarray(coefficients, dtype=float)
-        return pyo.quicksum(float(w[t]) * var[year, t] for t in range(self.data.n_hours))
+        if len(var) == len(self.years) * self.data.n_hours:
+            return pyo.quicksum(float(w[t]) * var[year, t] for t in range(self.data.n_hours))
+        # A variable left out of hours where it is zero (see generators) is summed where it exists.
+        return pyo.quicksum(float(w[t]) * v for (y, t), v in var.items() if y == year)
 
     def prev(self, t: int) -> int:
         """The modelled hour before ``t`` (storage, ramps and commitment wrap within each period)."""
