@@ -262,7 +262,8 @@ def _iis_lines(model, max_rows: int = IIS_MAX_ROWS, time_limit_s: float | None =
 
     if not hasattr(highspy.Highs, "getIis"):
         return []
-    lp, info, _ = to_highs_lp(model)
+    compiled = to_highs_lp(model)
+    lp = compiled.lp
     if lp.num_row_ > max_rows:
         return [f"HiGHS IIS: not computed, the LP has {lp.num_row_:,} rows (more than {max_rows:,}); use fewer days"]
     h = highspy.Highs()
@@ -281,10 +282,10 @@ def _iis_lines(model, max_rows: int = IIS_MAX_ROWS, time_limit_s: float | None =
         return []
     rows = defaultdict(int)
     for i in iis.row_index_:
-        rows[info.rows[int(i)].constraint.parent_component().name] += 1
+        rows[compiled.pyomo_rows[int(i)].constraint.parent_component().name] += 1
     cols = defaultdict(int)
     for j, b in zip(iis.col_index_, iis.col_bound_):
-        var = info.columns[int(j)]
+        var = compiled.columns[int(j)]
         lb, ub = var.bounds
         # Only bounds that say something (a positive lower bound, a finite upper bound) are worth naming.
         if (lb is not None and lb > 0) or ub is not None:
@@ -329,6 +330,7 @@ def explain_infeasibility(case: Case | str | Path, *, year: int | None = None, d
     from gridplan.api import build
     from gridplan.highs import SolveOptions, solve_model
     from gridplan.model.core import build_model
+    from gridplan.model.rows import materialize
 
     try:
         if data is None:
@@ -341,6 +343,7 @@ def explain_infeasibility(case: Case | str | Path, *, year: int | None = None, d
     except InfeasibleError as exc:
         # A hard target that nothing can move is found while building: that is the explanation.
         return [str(exc)]
+    materialize(ctx.model)  # every row as a pyomo constraint, so that each can be given a slack
     iis_lines = _iis_lines(ctx.model, time_limit_s=time_limit_s) if iis else []
     relaxations = relax(ctx)
     outcome = solve_model(ctx.model, SolveOptions(method=method, time_limit_s=time_limit_s, threads=threads))

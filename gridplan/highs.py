@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.common.dependencies import scipy_available
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -87,24 +88,60 @@ def _bounds_one_by_one(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lo, hi, integer
 
 
-def to_highs_lp(model: pyo.ConcreteModel):
-    """Compile ``model`` into a ``highspy.HighsLp`` plus the maps back to pyomo."""
+@dataclass
+class CompiledLP:
+    """A model as a ``highspy.HighsLp``, with the maps back to pyomo.
+
+    Rows: first the pyomo constraints (``pyomo_rows``, as pyomo's compiler
+    gives them), then the array rows of ``gridplan.model.rows`` block by
+    block (``blocks``: each with its first row).
+    """
+
+    lp: object
+    columns: list  # pyomo VarData per column
+    pyomo_rows: list  # pyomo's RowEntry (constraint, bound type) per pyomo row
+    eliminated_vars: list
+    integer: np.ndarray
+    blocks: list = field(default_factory=list)  # (RowBlock, first row)
+
+
+def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
+    """Compile ``model`` into a ``highspy.HighsLp`` in memory.
+
+    pyomo's ``LinearStandardFormCompiler`` (mixed form) compiles the
+    objective and the pyomo constraints; the array rows are appended as
+    matrix rows without passing through pyomo expressions.
+    """
+    from gridplan.model.rows import blocks
+
     info = LinearStandardFormCompiler().write(model, mixed_form=True)
+    columns = list(info.columns)
     A = info.A.tocsc()
-    n_rows, n_cols = A.shape
+    n_rows = A.shape[0]
     row_lo = np.full(n_rows, -highspy.kHighsInf)
     row_hi = np.full(n_rows, highspy.kHighsInf)
     rhs = np.asarray(info.rhs, dtype=float)
     kinds = np.array([r.bound_type for r in info.rows], dtype=int) if n_rows else np.zeros(0, dtype=int)
     row_lo[kinds <= 0] = rhs[kinds <= 0]
     row_hi[kinds >= 0] = rhs[kinds >= 0]
-    col_lo, col_hi, integer = _bounds(info.columns)
+    c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(len(columns))
+    offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+
+    array_rows, placed = [], []
+    if blocks(model):
+        B, b_lo, b_hi, placed = _block_matrix(blocks(model), columns, first_row=n_rows)
+        pad = np.full(len(columns) - A.shape[1], A.indptr[-1])  # columns first met in array rows are empty above
+        A = sp.vstack([sp.csc_matrix((A.data, A.indices, np.concatenate([A.indptr, pad])), shape=(n_rows, len(columns))), B],
+                      format="csc")
+        row_lo, row_hi = np.concatenate([row_lo, b_lo]), np.concatenate([row_hi, b_hi])
+        c = np.concatenate([c, np.zeros(len(columns) - len(c))])
+        array_rows = placed
+    col_lo, col_hi, integer = _bounds(columns)
     lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
-    c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(n_cols)
+    lp.num_col_ = len(columns)
+    lp.num_row_ = A.shape[0]
     lp.col_cost_ = c
-    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    lp.offset_ = offset
     lp.col_lower_ = col_lo
     lp.col_upper_ = col_hi
     lp.row_lower_ = row_lo
@@ -115,7 +152,60 @@ def to_highs_lp(model: pyo.ConcreteModel):
     lp.a_matrix_.value_ = A.data.astype(float)
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    return lp, info, integer
+    return CompiledLP(lp=lp, columns=columns, pyomo_rows=list(info.rows), eliminated_vars=list(info.eliminated_vars),
+                      integer=integer, blocks=array_rows)
+
+
+def _block_matrix(row_blocks, columns: list, first_row: int):
+    """The array rows as a sparse matrix (columns numbered after ``columns``, which grows) and their bounds."""
+    from gridplan.model.rows import HourlyTerm, linear_parts
+
+    column_of = {id(v): i for i, v in enumerate(columns)}
+
+    def column(v) -> int:
+        j = column_of.get(id(v))
+        if j is None:
+            if v.fixed:
+                return -2
+            j = column_of[id(v)] = len(columns)
+            columns.append(v)
+        return j
+
+    rows, cols, vals, lows, highs, placed = [], [], [], [], [], []
+    offset = 0
+    for block in row_blocks:
+        placed.append((block, first_row + offset))
+        for group in block.groups:
+            n = len(group.keys)
+            rhs = np.array(group.rhs, dtype=float)
+            for term in group.terms:
+                if isinstance(term, HourlyTerm):
+                    known = column_of.get
+                    js = np.array([-1 if v is None else known(id(v), -3) for v in term.variables], dtype=np.int64)
+                    for r in np.flatnonzero(js == -3):  # first met here: a new column, or a fixed variable (-2)
+                        js[r] = column(term.variables[r])
+                    for r in np.flatnonzero(js == -2):  # a fixed variable is a constant
+                        rhs[r] -= term.coefficients[r] * term.variables[r].value
+                    use = (js >= 0) & (term.coefficients != 0.0)
+                    rows.append(offset + np.flatnonzero(use))
+                    cols.append(js[use])
+                    vals.append(term.coefficients[use])
+                else:
+                    variables, coefs, constant = linear_parts(term.expression)
+                    nz = np.flatnonzero(term.coefficients)
+                    rhs[nz] -= term.coefficients[nz] * constant
+                    for v, a in zip(variables, coefs):
+                        rows.append(offset + nz)
+                        cols.append(np.full(len(nz), column(v)))
+                        vals.append(term.coefficients[nz] * a)
+            lows.append(rhs if block.sense in (">=", "==") else np.full(n, -highspy.kHighsInf))
+            highs.append(rhs if block.sense in ("<=", "==") else np.full(n, highspy.kHighsInf))
+            offset += n
+    B = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(offset, len(columns))).tocsc()  # repeated (row, column) pairs add up
+    B.sum_duplicates()
+    B.eliminate_zeros()
+    return B, np.concatenate(lows), np.concatenate(highs), placed
 
 
 def _status_name(status) -> str:
@@ -186,7 +276,8 @@ class HighsSession:
         self.options = options or SolveOptions()
         self.warm_starts = warm_starts
         t0 = time.perf_counter()
-        self.lp, self.info, self.integer = to_highs_lp(model)
+        self.compiled = to_highs_lp(model)
+        self.lp, self.integer = self.compiled.lp, self.compiled.integer
         self.is_mip = bool(self.integer.any())
         t1 = time.perf_counter()
         self.highs = _configured_highs(self.options, mip=self.is_mip)
@@ -198,7 +289,7 @@ class HighsSession:
         """HiGHS row indices of a pyomo constraint (a ranged constraint has two)."""
         if self._rows is None:
             self._rows = {}
-            for i, row in enumerate(self.info.rows):
+            for i, row in enumerate(self.compiled.pyomo_rows):
                 self._rows.setdefault(row.constraint, []).append(i)
         return self._rows.get(constraint, [])
 
@@ -244,13 +335,12 @@ class HighsSession:
             objective = float(sol_info.objective_function_value)
             if write_back:
                 sol = self._fixed_integer_lp() if self.is_mip else h.getSolution()
-                for var, val in zip(self.info.columns, np.asarray(sol.col_value)):
+                for var, val in zip(self.compiled.columns, np.asarray(sol.col_value)):
                     var.set_value(float(val), skip_validation=True)
-                for var, expr in self.info.eliminated_vars:
+                for var, expr in self.compiled.eliminated_vars:
                     var.set_value(pyo.value(expr), skip_validation=True)
                 if sol.dual_valid:
-                    for row, dual in zip(self.info.rows, np.asarray(sol.row_dual)):
-                        duals[row.constraint] = duals.get(row.constraint, 0.0) + float(dual)
+                    duals = self._duals(np.asarray(sol.row_dual))
         outcome = SolveOutcome(
             status=name,
             message=h.modelStatusToString(status),
@@ -271,6 +361,17 @@ class HighsSession:
             "mip_nodes": int(sol_info.mip_node_count) if self.is_mip else 0,
         }
         return outcome
+
+    def _duals(self, row_dual: np.ndarray) -> dict:
+        """Row duals by pyomo constraint, and by ``(block name, key)`` for array rows that keep theirs."""
+        duals: dict = {}
+        for row, dual in zip(self.compiled.pyomo_rows, row_dual):
+            duals[row.constraint] = duals.get(row.constraint, 0.0) + float(dual)
+        for block, first in self.compiled.blocks:
+            if block.keep_duals:
+                values = row_dual[first:first + len(block)].tolist()
+                duals.update(zip(((block.name, k) for k in block.keys), values))
+        return duals
 
     def _start_from_neighbour(self) -> bool:
         """Load a remembered basis of the same structure when this instance has none of its own."""

@@ -215,7 +215,11 @@ def price_table(ctx: ModelContext, duals: dict) -> pd.DataFrame:
     for node in data.case.nodes:
         for y in ctx.years:
             scale = 1.0 / (COST_SCALE * df[y] * data.weights)
-            values = np.array([duals.get(m.balance[node, y, t], np.nan) for t in range(data.n_hours)]) * scale
+            if m.component("balance") is not None:  # rows made pyomo constraints (gridplan.model.rows.materialize)
+                values = np.array([duals.get(m.balance[node, y, t], np.nan) for t in range(data.n_hours)])
+            else:
+                values = np.array([duals.get(("balance", (node, y, t)), np.nan) for t in range(data.n_hours)])
+            values = values * scale
             rows.append(pd.DataFrame({"node": node, "year": y, "hour": data.hours, "price_cny_per_mwh": values}))
     return pd.concat(rows, ignore_index=True)
 

@@ -8,8 +8,8 @@ constraints to the pyomo model, and registers
 * its annual cost terms (million CNY per year, undiscounted),
 * its capacities, new build and emissions, which the policies read.
 
-The core then writes one balance row per node, year and hour, and the
-objective: the discounted sum over planning years of every annual cost term.
+The core then writes one balance row per node, year and hour (as array
+rows, ``gridplan.model.rows``), and the objective: the discounted sum over planning years of every annual cost term.
 
 Scaling: costs inside the model are in million CNY (:data:`COST_SCALE`), so
 that coefficients of hourly costs and of annualised capacity costs stay
@@ -20,18 +20,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
-
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from gridplan.inputs import ModelData
+from gridplan.model.rows import hourly_rows
 
 #: Model cost unit per CNY: the model counts costs in million CNY.
 COST_SCALE = 1e-6
-
-#: Expression builder for one hour: ``t -> pyomo expression`` (MW).
-HourlyTerm = Callable[[int], object]
 
 
 def capital_recovery_factor(rate: float, lifetime_years: int) -> float:
@@ -56,8 +53,8 @@ class ModelContext:
     model: pyo.ConcreteModel
     #: Discrete decisions (whole projects, units, commitment, exclusive charging) are integer.
     mip: bool = False
-    #: (node, year) -> list of hourly terms, each t -> MW expression (+ supply, − use)
-    injections: dict[tuple[str, int], list[HourlyTerm]] = field(default_factory=lambda: defaultdict(list))
+    #: (node, year) -> list of (hourly variable indexed (year, hour), coefficient): MW, + supply, − use
+    injections: dict[tuple[str, int], list[tuple]] = field(default_factory=lambda: defaultdict(list))
     #: (component, year) -> list of annual cost expressions (million CNY per year)
     costs: dict[tuple[str, int], list] = field(default_factory=lambda: defaultdict(list))
     #: (asset, year) -> installed capacity expression (MW)
@@ -97,10 +94,14 @@ class ModelContext:
         coefficients in CNY/MWh it is CNY per year.
         """
         w = self.data.weights if coefficients is None else self.data.weights * np.asarray(coefficients, dtype=float)
-        if len(var) == len(self.years) * self.data.n_hours:
-            return pyo.quicksum(float(w[t]) * var[year, t] for t in range(self.data.n_hours))
-        # A variable left out of hours where it is zero (see generators) is summed where it exists.
-        return pyo.quicksum(float(w[t]) * v for (y, t), v in var.items() if y == year)
+        # Built as one LinearExpression: four times faster than summing term by term. A variable
+        # left out of hours where it is zero (see generators) is summed where it exists.
+        hours, variables = [], []
+        for (y, t), v in var.items():
+            if y == year:
+                hours.append(t)
+                variables.append(v)
+        return LinearExpression(linear_coefs=w[hours].tolist(), linear_vars=variables)
 
     def prev(self, t: int) -> int:
         """The modelled hour before ``t`` (storage, ramps and commitment wrap within each period)."""
@@ -115,9 +116,12 @@ class ModelContext:
         """Domain of counts that are integer in MIP mode and relaxed in the LP."""
         return pyo.NonNegativeIntegers if self.mip else pyo.NonNegativeReals
 
-    def add_injection(self, node: str, year: int, term: HourlyTerm) -> None:
-        """Add ``term(t)`` (MW, + into the node) to the node's balance in ``year``."""
-        self.injections[(node, year)].append(term)
+    def add_injection(self, node: str, year: int, var, coefficient: float = 1.0) -> None:
+        """Add ``coefficient · var[year, t]`` (MW, + into the node) to the node's balance in ``year``.
+
+        ``var`` may leave out hours in which it is zero.
+        """
+        self.injections[(node, year)].append((var, coefficient))
 
     def add_cost(self, component: str, year: int, expr) -> None:
         """Add an annual cost (million CNY per year, undiscounted) under ``component``."""
@@ -219,14 +223,14 @@ def _fix_builds(ctx: ModelContext, fixed: dict) -> None:
 
 
 def _add_balance(ctx: ModelContext) -> None:
-    m, data = ctx.model, ctx.data
-    keys = [(n, y) for n in data.case.nodes for y in ctx.years]
-    index = [(n, y, t) for (n, y) in keys for t in range(data.n_hours)]
-
-    def rule(_m, n, y, t):
-        return sum(term(t) for term in ctx.injections[(n, y)]) == float(data.demand_mw[(n, y)][t])
-
-    m.balance = pyo.Constraint(index, rule=rule)
+    """One row per node, year and hour: injections = demand (MW); its duals are the prices."""
+    data = ctx.data
+    hours = np.arange(data.n_hours)
+    for n in data.case.nodes:
+        for y in ctx.years:
+            hourly_rows(ctx.model, "balance", [y], hours, "==",
+                        hourly=ctx.injections[(n, y)],
+                        rhs=data.demand_mw[(n, y)], keep_duals=True, key=lambda y, t, n=n: (n, y, t))
 
 
 def _add_objective(ctx: ModelContext) -> None:

@@ -13,11 +13,13 @@ consecutive windows of ``shift_window_h`` hours.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from gridplan.case.schema import DemandResponse, value_in_year
 from gridplan.model.capacity import KW_PER_MW
 from gridplan.model.core import COST_SCALE, ModelContext
+from gridplan.model.rows import hourly_rows
 
 
 
@@ -36,7 +38,8 @@ def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
     u = pyo.Var(years, m.T, within=pyo.NonNegativeReals)
     m.add_component(f"dr_capability__{dr.name}", cap)
     m.add_component(f"curtail__{dr.name}", u)
-    m.add_component(f"curtail_limit__{dr.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: u[y, t] <= cap[y]))
+    hourly_rows(m, f"curtail_limit__{dr.name}", years, np.arange(ctx.data.n_hours), "<=",
+                hourly=[(u, 1.0)], shared=[({y: cap[y] for y in years}, -1.0)])
     if dr.max_hours_per_year < 8760:
         m.add_component(
             f"curtail_energy__{dr.name}",
@@ -45,7 +48,7 @@ def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
     for y in years:
         key = (dr.node, y)
         ctx.dr_capability[key] = ctx.dr_capability.get(key, 0.0) + cap[y]
-        ctx.add_injection(dr.node, y, lambda t, y=y: u[y, t])
+        ctx.add_injection(dr.node, y, u)
         ctx.add_series(f"{dr.name}_curtail", dr.node, y, u, +1.0)
         ctx.add_cost("demand_response", y, dr.capacity_cost_cny_per_kw_yr * KW_PER_MW * COST_SCALE * cap[y])
         if dr.activation_cost_cny_per_mwh:
@@ -79,7 +82,8 @@ def _add_shifting(ctx: ModelContext, dr: DemandResponse) -> None:
         ),
     )
     for y in shift_years:
-        ctx.add_injection(dr.node, y, lambda t, y=y: down[y, t] - up[y, t])
+        ctx.add_injection(dr.node, y, down, 1.0)
+        ctx.add_injection(dr.node, y, up, -1.0)
         ctx.add_series(f"{dr.name}_shift_down", dr.node, y, down, +1.0)
         ctx.add_series(f"{dr.name}_shift_up", dr.node, y, up, -1.0)
         if dr.shift_cost_cny_per_mwh:

@@ -24,6 +24,7 @@ from gridplan.model.capacity import add_capacity, is_fixed
 from gridplan.model.commitment import add_commitment
 from gridplan.model.core import COST_SCALE, ModelContext, hourly_array
 from gridplan.model.retrofit import add_retrofit
+from gridplan.model.rows import hourly_rows
 
 
 def marginal_cost_cny_per_mwh(gen: Generator, year: int) -> float:
@@ -78,39 +79,30 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
     p = pyo.Var([(y, t) for y in years for t in np.flatnonzero(produces[y]).tolist()], bounds=bounds)
     m.add_component(f"p__{gen.name}", p)
 
+    # Rows only where the capacity is a decision; elsewhere the bounds above hold the plant.
     variable_years = [y for y in years if not is_fixed(caps[y])]
-    active = [(y, t) for y in variable_years for t in range(n) if 0.0 < avail[t] < 1.0]
-    if active:
-        m.add_component(
-            f"availability__{gen.name}",
-            pyo.Constraint(active, rule=lambda _m, y, t: p[y, t] <= float(avail[t]) * caps[y]),
-        )
-    full = [(y, t) for y in variable_years for t in range(n) if avail[t] >= 1.0]
-    if full:
-        m.add_component(f"capacity_limit__{gen.name}", pyo.Constraint(full, rule=lambda _m, y, t: p[y, t] <= caps[y]))
-    if floor_rows:
-
-        def must_run(_m, y, t):
-            relieved = float(relief[t]) * lowered[y] if lowered is not None else 0.0
-            return p[y, t] >= float(floor[t]) * caps[y] - relieved
-
-        m.add_component(f"must_run__{gen.name}", pyo.Constraint(floor_rows, m.T, rule=must_run))
-    if gen.ramp_fraction_per_h < 1.0 and live:
+    all_hours = np.arange(n)
+    hourly_rows(m, f"availability__{gen.name}", variable_years, np.flatnonzero((avail > 0.0) & (avail < 1.0)), "<=",
+                hourly=[(p, 1.0)], shared=[(caps, -avail)])
+    hourly_rows(m, f"capacity_limit__{gen.name}", variable_years, np.flatnonzero(avail >= 1.0), "<=",
+                hourly=[(p, 1.0)], shared=[(caps, -1.0)])
+    # p ≥ floor · capacity − relief · retrofitted
+    relieved = [(lowered, relief)] if lowered is not None else []
+    hourly_rows(m, f"must_run__{gen.name}", floor_rows, all_hours, ">=",
+                hourly=[(p, 1.0)], shared=[(caps, -floor), *relieved])
+    if gen.ramp_fraction_per_h < 1.0:
+        before = ctx.data.previous  # the hour before each hour, wrapping within each modelled period
         r = gen.ramp_fraction_per_h
-        m.add_component(
-            f"ramp_up__{gen.name}",
-            pyo.Constraint(live, m.T, rule=lambda _m, y, t: p[y, t] - p[y, ctx.prev(t)] <= r * caps[y]),
-        )
-        m.add_component(
-            f"ramp_down__{gen.name}",
-            pyo.Constraint(live, m.T, rule=lambda _m, y, t: p[y, ctx.prev(t)] - p[y, t] <= r * caps[y]),
-        )
+        hourly_rows(m, f"ramp_up__{gen.name}", live, all_hours, "<=",
+                    hourly=[(p, 1.0), (p, -1.0, before)], shared=[(caps, -r)])
+        hourly_rows(m, f"ramp_down__{gen.name}", live, all_hours, "<=",
+                    hourly=[(p, 1.0, before), (p, -1.0)], shared=[(caps, -r)])
 
     if gen.unit_commitment is not None:
         add_commitment(ctx, gen, p, caps, avail, retrofitted)
 
     for y in years:
-        ctx.add_injection(gen.node, y, lambda t, y=y: p[y, t] if produces[y][t] else 0.0)
+        ctx.add_injection(gen.node, y, p)
         ctx.add_series(gen.name, gen.node, y, p, +1.0)
         energy_mwh = ctx.annual(p, y)
         cost = marginal_cost_cny_per_mwh(gen, y)

@@ -53,7 +53,8 @@ def _add_external(ctx: ModelContext, node: str, grid: ExternalGrid) -> None:
     for y in years:
         price = import_price_cny_per_mwh(grid, y, hod)
         export_price = value_in_year(grid.export_price_cny_per_mwh, y, 0.0)
-        ctx.add_injection(node, y, lambda t, y=y: imp[y, t] - exp[y, t])
+        ctx.add_injection(node, y, imp, 1.0)
+        ctx.add_injection(node, y, exp, -1.0)
         ctx.add_series("import", node, y, imp, +1.0)
         ctx.add_series("export", node, y, exp, -1.0)
         if imp_max[y] > 0:
@@ -74,8 +75,10 @@ def _add_link(ctx: ModelContext, link) -> None:
     eta = link.efficiency
     a, b = link.from_node, link.to_node
     for y in years:
-        ctx.add_injection(a, y, lambda t, y=y: eta * back[y, t] - fwd[y, t])
-        ctx.add_injection(b, y, lambda t, y=y: eta * fwd[y, t] - back[y, t])
+        ctx.add_injection(a, y, back, eta)
+        ctx.add_injection(a, y, fwd, -1.0)
+        ctx.add_injection(b, y, fwd, eta)
+        ctx.add_injection(b, y, back, -1.0)
         ctx.add_series(f"{link.name}_out", a, y, fwd, -1.0)
         ctx.add_series(f"{link.name}_in", a, y, back, eta)
         ctx.add_series(f"{link.name}_out", b, y, back, -1.0)
@@ -92,6 +95,6 @@ def _add_unserved(ctx: ModelContext, node: str, voll: float) -> None:
     lost = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, float(demand[(node, y)][t])))
     m.add_component(f"unserved__{node}", lost)
     for y in years:
-        ctx.add_injection(node, y, lambda t, y=y: lost[y, t])
+        ctx.add_injection(node, y, lost)
         ctx.add_series("unserved", node, y, lost, +1.0)
         ctx.add_cost("unserved_energy", y, voll * COST_SCALE * ctx.annual(lost, y))

@@ -17,11 +17,13 @@ Power capex is per kW, energy capex per kWh.
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from gridplan.case.schema import Storage, value_in_year
 from gridplan.model.capacity import KW_PER_MW, add_capacity, alive, build_years, existing_mwh, is_fixed, one_term_per_year
 from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor
+from gridplan.model.rows import hourly_rows
 
 
 def add(ctx: ModelContext) -> None:
@@ -111,16 +113,17 @@ def _chronological_soc(ctx: ModelContext, s: Storage, c, d, power: dict, energy:
 
     e = pyo.Var(years, m.T, bounds=energy_bound)
     m.add_component(f"soc__{s.name}", e)
+    hours = np.arange(ctx.data.n_hours)
     grow_e = [y for y in years if not is_fixed(energy[y])]
-    if grow_e:
-        m.add_component(f"soc_limit__{s.name}", pyo.Constraint(grow_e, m.T, rule=lambda _m, y, t: e[y, t] <= energy[y]))
+    hourly_rows(m, f"soc_limit__{s.name}", grow_e, hours, "<=", hourly=[(e, 1.0)], shared=[(energy, -1.0)])
     keep = 1.0 - s.standing_loss_per_h
     # In a year with neither power nor energy the state of charge is bounded at zero: no rows.
     live = [y for y in years if not (is_fixed(energy[y]) and energy[y] == 0 and is_fixed(power[y]) and power[y] == 0)]
-    m.add_component(
-        f"soc_balance__{s.name}",
-        pyo.Constraint(live, m.T, rule=lambda _m, y, t: e[y, t] == keep * e[y, ctx.prev(t)] + _flow_into_store(s, c, d, y, t)),
-    )
+    before = ctx.data.previous
+    # e_t − keep · e_{t−1} − η_c · c_t + d_t / η_d = 0
+    hourly_rows(m, f"soc_balance__{s.name}", live, hours, "==",
+                hourly=[(e, 1.0), (e, -keep, before),
+                        (c, -s.charge_efficiency), (d, 1.0 / s.discharge_efficiency)])
     return e
 
 
@@ -187,9 +190,9 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
     m.add_component(f"charge__{s.name}", c)
     m.add_component(f"discharge__{s.name}", d)
     grow = [y for y in years if not is_fixed(power[y])]
-    if grow:
-        m.add_component(f"charge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: c[y, t] <= power[y]))
-        m.add_component(f"discharge_limit__{s.name}", pyo.Constraint(grow, m.T, rule=lambda _m, y, t: d[y, t] <= power[y]))
+    hours = np.arange(ctx.data.n_hours)
+    hourly_rows(m, f"charge_limit__{s.name}", grow, hours, "<=", hourly=[(c, 1.0)], shared=[(power, -1.0)])
+    hourly_rows(m, f"discharge_limit__{s.name}", grow, hours, "<=", hourly=[(d, 1.0)], shared=[(power, -1.0)])
     if ctx.data.rep_days is None:
         e = _chronological_soc(ctx, s, c, d, power, energy)
     else:
@@ -199,7 +202,8 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
         _add_exclusive(ctx, s, c, d)
 
     for y in years:
-        ctx.add_injection(s.node, y, lambda t, y=y: d[y, t] - c[y, t])
+        ctx.add_injection(s.node, y, d, 1.0)
+        ctx.add_injection(s.node, y, c, -1.0)
         ctx.add_series(f"{s.name}_discharge", s.node, y, d, +1.0)
         ctx.add_series(f"{s.name}_charge", s.node, y, c, -1.0)
         ctx.add_series(f"{s.name}_soc", s.node, y, e, 0.0, unit="mwh")
