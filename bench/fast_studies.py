@@ -84,6 +84,9 @@ def warm_vs_cold(case) -> None:
     base = warm_r.timings_s["total"]
     diff = (warm_r.targets.cost_of_rule_cny - cold_r.targets.cost_of_rule_cny).abs().max()
     n = int(warm_r.targets[warm_r.targets.active].policy.nunique())
+    if n == 0:
+        print(f"no rule binds (base solve {base:.1f} s): nothing to re-solve, warm or cold\n")
+        return
     print(f"| rules priced | base solve s | warm re-solves s | cold re-solves s | speed-up | max |Δ cost| CNY |")
     print("|---|---|---|---|---|---|")
     print(f"| {n} | {base:.1f} | {t_warm - base:.1f} | {t_cold - base:.1f} | {(t_cold - base) / max(t_warm - base, 1e-9):.1f}× | {diff:.3g} |\n")

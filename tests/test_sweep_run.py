@@ -100,6 +100,16 @@ def test_pool_sweep_records_five_results_and_one_failure(pool_run):
     assert (table["param.generators[pv].capex_cny_per_kw"].dropna().tolist() == [1000, 2000, 4000, 8000])
 
 
+def test_each_worker_starts_its_later_scenarios_warm(pool_run):
+    _out, table = pool_run
+    done = table[table.status == "done"]
+    # Same case, same hours: every scenario after a worker's first starts from the basis it kept.
+    first_per_worker = done.groupby("worker").head(1)
+    assert not first_per_worker.warm_started.any()
+    assert done.warm_started.sum() == len(done) - len(first_per_worker)
+    assert (done.solve_s >= 0).all()
+
+
 def test_store_is_queryable_with_duckdb(pool_run):
     duckdb = pytest.importorskip("duckdb")
     out, table = pool_run

@@ -29,7 +29,9 @@ Columns of ``sweep.parquet`` (query with DuckDB:
   ``vre_curtailment_share``, ``unserved_energy_mwh``, ``emissions_t``,
   ``import_share``, ...);
 * ``targets_missed``: number of target rows not met;
-* ``cost_of_rule_cny.<policy>`` when the sweep sets ``cost_of_rules: true``.
+* ``cost_of_rule_cny.<policy>`` when the sweep sets ``cost_of_rules: true``;
+* ``solve_s`` (HiGHS seconds) and ``warm_started`` (the LP started from the
+  optimal basis of a scenario of the same structure solved before in the same worker).
 
 Hook for the comparison report (``gridplan report --compare``): every
 ``DIR/<scenario>`` whose status is ``done`` is an ordinary result folder, so
@@ -88,6 +90,8 @@ def result_row(result) -> dict[str, Any]:
     if "cost_of_rule_cny" in targets:
         for policy, v in targets.groupby("policy").cost_of_rule_cny.first().items():
             row[f"cost_of_rule_cny.{policy}"] = _num(v)
+    row["solve_s"] = _num(result.timings_s.get("solve", float("nan")))
+    row["warm_started"] = bool(result.solver.get("warm_started", False))
     return row
 
 
