@@ -43,6 +43,7 @@ def target_report(case: Case, *, year: int | None = None, days: int | None = Non
     opts = SolveOptions(method=method, **options)
     session = HighsSession(built.ctx.model, opts)
     base = require_solution(built.result(session.run(), opts))
+    base_basis = session.highs.getBasis()
     targets = base.targets
     active = targets[targets.active].policy.unique().tolist()
     costs: dict[str, float] = {}
@@ -52,6 +53,7 @@ def target_report(case: Case, *, year: int | None = None, days: int | None = Non
         if warm:
             rows = [t.constraint for t in built.ctx.targets if t.policy == policy and t.constraint is not None]
             saved = session.relax(rows)
+            session.highs.setBasis(base_basis)  # each rule from the base case's optimum, not the last rule's
             outcome = session.run(write_back=False)
             session.restore(saved)
             if not outcome.has_solution:
