@@ -61,7 +61,8 @@ Mapping (gridplan -> PyPSA), per node and asset, for the planning year Y:
   penalty in the objective. A CO2 price is added to marginal costs.
 
 No clean PyPSA equivalent (refused unless ``--simplify``, which drops it on
-BOTH sides and says so): clustered unit commitment of a generator. Discrete
+BOTH sides and says so): clustered unit commitment of a generator, and a
+flexibility retrofit (a decision that lowers a must-run floor). Discrete
 builds (``build: whole|units``) are solved as gridplan's LP relaxation, which
 for one planning year is the same as continuous build within the bounds.
 """
@@ -115,16 +116,18 @@ def load_restricted(case_path: str, year: int | None, days: int | None, start: s
 
         case = clone_nodes(case, clone)
         notes.append(f"--clone-nodes {clone}: the node cloned into {clone} linked nodes (bench/scaling.py clone_nodes)")
-    uc = [g.name for g in case.generators if getattr(g, "unit_commitment", None) is not None]
-    if uc:
+    for field in ("unit_commitment", "flexibility_retrofit"):
+        uses = [g.name for g in case.generators if getattr(g, field, None) is not None]
+        if not uses:
+            continue
         if not simplify:
             raise SystemExit(
-                f"generators {uc} use unit_commitment, which has no clean PyPSA equivalent here: "
+                f"generators {uses} use {field}, which has no clean PyPSA equivalent here: "
                 "rerun with --simplify to drop it on both sides"
             )
-        gens = [g.model_copy(update={"unit_commitment": None}) if g.name in uc else g for g in case.generators]
+        gens = [g.model_copy(update={field: None}) if g.name in uses else g for g in case.generators]
         case = _copy(case, generators=gens)
-        notes.append(f"--simplify: unit_commitment dropped from {uc} on both sides")
+        notes.append(f"--simplify: {field} dropped from {uses} on both sides")
     return case, year, notes
 
 
