@@ -254,6 +254,16 @@ def relax(ctx) -> list[Relaxation]:
     return out
 
 
+def _row_name(compiled, i: int) -> str:
+    """The name of the constraint (or array-row block) that row ``i`` of a compiled model comes from."""
+    if i < len(compiled.pyomo_rows):
+        return compiled.pyomo_rows[i].constraint.parent_component().name
+    for block, first in compiled.blocks:
+        if first <= i < first + len(block):
+            return block.name
+    raise IndexError(i)
+
+
 def _iis_lines(model, max_rows: int = IIS_MAX_ROWS, time_limit_s: float | None = None) -> list[str]:
     """The HiGHS IIS of ``model`` (unrelaxed), summarised by constraint name; [] when unavailable."""
     import highspy
@@ -282,7 +292,7 @@ def _iis_lines(model, max_rows: int = IIS_MAX_ROWS, time_limit_s: float | None =
         return []
     rows = defaultdict(int)
     for i in iis.row_index_:
-        rows[compiled.pyomo_rows[int(i)].constraint.parent_component().name] += 1
+        rows[_row_name(compiled, int(i))] += 1
     cols = defaultdict(int)
     for j, b in zip(iis.col_index_, iis.col_bound_):
         var = compiled.columns[int(j)]

@@ -4,7 +4,8 @@ Route (measured fastest here, see bench/README.md): pyomo's
 ``LinearStandardFormCompiler`` in mixed form gives the constraint matrix as
 scipy sparse arrays; they go to ``highspy.HighsLp`` and ``Highs.passModel``
 without any LP file. Primal values are written back into the pyomo
-variables; row duals are kept per pyomo constraint.
+variables; row duals are kept per pyomo constraint, and per ``(block name,
+key)`` for the array rows whose block keeps its duals (the balance).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class SolveOutcome:
     message: str
     objective: float | None
     has_solution: bool
-    duals: dict  # ConstraintData -> dual (model units)
+    duals: dict  # ConstraintData, or (array block name, key), -> dual (model units)
     timings_s: dict
     mip_gap: float | None = None
     mip_bound: float | None = None
@@ -127,7 +128,7 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(len(columns))
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
 
-    array_rows, placed = [], []
+    placed = []
     if blocks(model):
         B, b_lo, b_hi, placed = _block_matrix(blocks(model), columns, first_row=n_rows)
         pad = np.full(len(columns) - A.shape[1], A.indptr[-1])  # columns first met in array rows are empty above
@@ -135,7 +136,6 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
                       format="csc")
         row_lo, row_hi = np.concatenate([row_lo, b_lo]), np.concatenate([row_hi, b_hi])
         c = np.concatenate([c, np.zeros(len(columns) - len(c))])
-        array_rows = placed
     col_lo, col_hi, integer = _bounds(columns)
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns)
@@ -153,7 +153,7 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     return CompiledLP(lp=lp, columns=columns, pyomo_rows=list(info.rows), eliminated_vars=list(info.eliminated_vars),
-                      integer=integer, blocks=array_rows)
+                      integer=integer, blocks=placed)
 
 
 def _block_matrix(row_blocks, columns: list, first_row: int):
@@ -171,6 +171,18 @@ def _block_matrix(row_blocks, columns: list, first_row: int):
             columns.append(v)
         return j
 
+    # Per hourly variable: the column of each element (−2 fixed, −3 not numbered yet).
+    table_columns: dict[int, np.ndarray] = {}
+
+    def columns_at(table, positions: np.ndarray) -> np.ndarray:
+        cols = table_columns.get(id(table))
+        if cols is None:
+            known = column_of.get
+            cols = table_columns[id(table)] = np.array([known(id(v), -3) for v in table.values], dtype=np.int64)
+        for i in np.unique(positions[cols[positions] == -3]):  # first met here: a new column, or a fixed variable
+            cols[i] = column(table.values[i])
+        return cols[positions]
+
     rows, cols, vals, lows, highs, placed = [], [], [], [], [], []
     offset = 0
     for block in row_blocks:
@@ -180,12 +192,11 @@ def _block_matrix(row_blocks, columns: list, first_row: int):
             rhs = np.array(group.rhs, dtype=float)
             for term in group.terms:
                 if isinstance(term, HourlyTerm):
-                    known = column_of.get
-                    js = np.array([-1 if v is None else known(id(v), -3) for v in term.variables], dtype=np.int64)
-                    for r in np.flatnonzero(js == -3):  # first met here: a new column, or a fixed variable (-2)
-                        js[r] = column(term.variables[r])
+                    present = term.positions >= 0
+                    js = np.full(n, -1, dtype=np.int64)
+                    js[present] = columns_at(term.table, term.positions[present])
                     for r in np.flatnonzero(js == -2):  # a fixed variable is a constant
-                        rhs[r] -= term.coefficients[r] * term.variables[r].value
+                        rhs[r] -= term.coefficients[r] * term.variable(r).value
                     use = (js >= 0) & (term.coefficients != 0.0)
                     rows.append(offset + np.flatnonzero(use))
                     cols.append(js[use])
@@ -201,6 +212,8 @@ def _block_matrix(row_blocks, columns: list, first_row: int):
             lows.append(rhs if block.sense in (">=", "==") else np.full(n, -highspy.kHighsInf))
             highs.append(rhs if block.sense in ("<=", "==") else np.full(n, highspy.kHighsInf))
             offset += n
+    if not vals:  # blocks whose rows have no terms at all
+        vals, rows, cols = [np.empty(0)], [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     B = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(offset, len(columns))).tocsc()  # repeated (row, column) pairs add up
     B.sum_duplicates()
@@ -286,7 +299,7 @@ class HighsSession:
         self._rows: dict | None = None
 
     def rows_of(self, constraint) -> list[int]:
-        """HiGHS row indices of a pyomo constraint (a ranged constraint has two)."""
+        """HiGHS row indices of a pyomo constraint (a ranged constraint has two); array rows have none here."""
         if self._rows is None:
             self._rows = {}
             for i, row in enumerate(self.compiled.pyomo_rows):
@@ -294,7 +307,7 @@ class HighsSession:
         return self._rows.get(constraint, [])
 
     def relax(self, constraints) -> dict[int, tuple[float, float]]:
-        """Drop rows by freeing their bounds (keeps the basis valid); returns what to restore."""
+        """Drop pyomo constraints' rows by freeing their bounds (keeps the basis valid); returns what to restore."""
         saved = {}
         inf = highspy.kHighsInf
         for con in constraints:

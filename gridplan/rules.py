@@ -53,7 +53,8 @@ def target_report(case: Case, *, year: int | None = None, days: int | None = Non
         if warm:
             rows = [t.constraint for t in built.ctx.targets if t.policy == policy and t.constraint is not None]
             saved = session.relax(rows)
-            session.highs.setBasis(base_basis)  # each rule from the base case's optimum, not the last rule's
+            if base_basis.valid:  # each rule from the base case's optimum, not the last rule's
+                session.highs.setBasis(base_basis)
             outcome = session.run(write_back=False)
             session.restore(saved)
             if not outcome.has_solution:

@@ -67,3 +67,34 @@ def test_same_optimum_and_prices_both_ways():
     p_slow = slow.result(out_slow, SolveOptions()).prices.price_cny_per_mwh.to_numpy()
     assert np.isfinite(p_fast).all()
     np.testing.assert_allclose(p_fast, p_slow, rtol=1e-6, atol=1e-6)
+
+
+def _tiny_model():
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.T = pyo.RangeSet(0, 1)
+    m.x = pyo.Var([(2030, 0)], bounds=(0, 10))  # no element for hour 1
+    m.objective = pyo.Objective(expr=m.x[2030, 0])
+    return m
+
+
+def test_a_row_left_without_variables_is_infeasible_both_ways():
+    from gridplan.model.rows import hourly_rows
+
+    m = _tiny_model()
+    hourly_rows(m, "needs_five", [2030], np.arange(2), "==", hourly=[(m.x, 1.0)], rhs=5.0)
+    assert HighsSession(m).run().status == "infeasible"  # hour 1: 0 == 5 as an empty row
+    slow = _tiny_model()
+    hourly_rows(slow, "needs_five", [2030], np.arange(2), "==", hourly=[(slow.x, 1.0)], rhs=5.0)
+    with pytest.raises(ValueError, match=r"needs_five\[2030, 1\] has no variables and cannot hold"):
+        materialize(slow)
+
+
+def test_blocks_without_terms_compile():
+    from gridplan.model.rows import hourly_rows
+
+    m = _tiny_model()
+    hourly_rows(m, "nothing", [2030], np.arange(2), "<=", hourly=[], rhs=1.0)  # 0 ≤ 1: empty rows that hold
+    outcome = HighsSession(m).run()
+    assert outcome.status == "optimal" and outcome.n_rows == 2

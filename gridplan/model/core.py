@@ -25,7 +25,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from gridplan.inputs import ModelData
-from gridplan.model.rows import hourly_rows
+from gridplan.model.rows import hourly_rows, variable_table
 
 #: Model cost unit per CNY: the model counts costs in million CNY.
 COST_SCALE = 1e-6
@@ -96,15 +96,13 @@ class ModelContext:
         w = self.data.weights if coefficients is None else self.data.weights * np.asarray(coefficients, dtype=float)
         # Built as one LinearExpression: four times faster than summing term by term. A variable
         # left out of hours where it is zero (see generators) is summed where it exists.
-        hours, variables = [], []
-        for (y, t), v in var.items():
-            if y == year:
-                hours.append(t)
-                variables.append(v)
-        return LinearExpression(linear_coefs=w[hours].tolist(), linear_vars=variables)
+        table = variable_table(self.model, var)
+        positions = table.positions(year, np.arange(self.data.n_hours))
+        present = np.flatnonzero(positions >= 0)
+        return LinearExpression(linear_coefs=w[present].tolist(), linear_vars=[table.values[i] for i in positions[present]])
 
     def prev(self, t: int) -> int:
-        """The modelled hour before ``t`` (storage, ramps and commitment wrap within each period)."""
+        """The modelled hour before ``t``, wrapping within each period (unit commitment's windows use it)."""
         return int(self.data.previous[t])
 
     @property

@@ -35,10 +35,42 @@ ATTRIBUTE = "_array_rows"
 
 @dataclass
 class HourlyTerm:
-    """One variable per row (``None`` where absent) times a coefficient per row."""
+    """One element of an hourly variable per row, times a coefficient per row.
 
-    variables: list
+    Row r takes ``table.values[positions[r]]``, or nothing where ``positions[r]`` is −1.
+    """
+
+    table: VariableTable
+    positions: np.ndarray
     coefficients: np.ndarray
+
+    def variable(self, r: int):
+        """The pyomo variable of row ``r``, or None."""
+        return self.table.values[self.positions[r]] if self.positions[r] >= 0 else None
+
+
+class VariableTable:
+    """An hourly pyomo variable indexed ``(year, hour)``: its elements in order, and where each (year, hour) sits.
+
+    Built once per variable and shared by every term that uses it, so that
+    rows find their variables, and the compiler their columns, by array
+    indexing rather than one pyomo lookup per row.
+    """
+
+    def __init__(self, var, n_hours: int):
+        self.var = var
+        self.values = list(var.values())
+        self._position: dict[int, np.ndarray] = {}
+        for i, (y, t) in enumerate(var.keys()):
+            where = self._position.get(y)
+            if where is None:
+                where = self._position[y] = np.full(n_hours, -1, dtype=np.int64)
+            where[t] = i
+
+    def positions(self, year: int, hours: np.ndarray) -> np.ndarray:
+        """Positions of ``var[year, h]`` for each of ``hours`` (−1 where the variable leaves the hour out)."""
+        where = self._position.get(year)
+        return where[hours] if where is not None else np.full(len(hours), -1, dtype=np.int64)
 
 
 @dataclass
@@ -123,20 +155,31 @@ def hourly_rows(model, name: str, years: list[int], hours, sense: str, hourly: l
         ``key(y, t)``, the row's index (default ``(y, t)``).
     """
     block = _block(model, name, sense, keep_duals)
-    # {(year, hour): VarData} per variable: pyomo's own indexing costs about 1 µs a call.
-    lookups = [dict(var.items()) for var, *_ in hourly]
+    tables = [variable_table(model, var) for var, *_ in hourly]
     for y in years:
         ts = np.asarray(hours[y] if isinstance(hours, dict) else hours, dtype=np.int64)
         if not len(ts):
             continue
         group = RowGroup(keys=[key(y, int(t)) if key else (y, int(t)) for t in ts],
                          rhs=_per_row(rhs[y] if isinstance(rhs, dict) else rhs, ts))
-        for lookup, (_var, coef, *hour_map) in zip(lookups, hourly):
-            at = hour_map[0][ts] if hour_map else ts
-            group.terms.append(HourlyTerm([lookup.get((y, t)) for t in at.tolist()], _per_row(coef, ts)))
+        for table, (_var, coef, *hour_map) in zip(tables, hourly):
+            at = np.asarray(hour_map[0])[ts] if hour_map else ts
+            group.terms.append(HourlyTerm(table, table.positions(y, at), _per_row(coef, ts)))
         for expressions, coef in shared:
             group.terms.append(SharedTerm(expressions[y], _per_row(coef, ts)))
         block.groups.append(group)
+
+
+def variable_table(model, var) -> VariableTable:
+    """The model's :class:`VariableTable` of ``var``, made on first use."""
+    tables = getattr(model, "_array_rows_tables", None)
+    if tables is None:
+        tables = {}
+        object.__setattr__(model, "_array_rows_tables", tables)
+    table = tables.get(id(var))
+    if table is None:
+        table = tables[id(var)] = VariableTable(var, len(model.T))
+    return table
 
 
 def linear_parts(expression) -> tuple[list, list[float], float]:
@@ -157,17 +200,20 @@ def materialize(model) -> None:
             rows = [0.0] * len(group.keys)
             for term in group.terms:
                 for r in np.flatnonzero(term.coefficients):
-                    part = term.variables[r] if isinstance(term, HourlyTerm) else term.expression
+                    part = term.variable(r) if isinstance(term, HourlyTerm) else term.expression
                     if part is not None:
                         rows[r] = rows[r] + float(term.coefficients[r]) * part
             bodies.extend(rows)
             rhs.extend(group.rhs.tolist())
         index = {k: i for i, k in enumerate(block.keys)}
 
-        def rule(_m, *key, _bodies=bodies, _rhs=rhs, _index=index, _sense=block.sense):
+        def rule(_m, *key, _bodies=bodies, _rhs=rhs, _index=index, _sense=block.sense, _name=block.name):
             i = _index[key if len(key) > 1 else key[0]]
             body, bound = _bodies[i], _rhs[i]
-            if isinstance(body, (int, float)):
+            if isinstance(body, (int, float)):  # no variable left in the row: it holds or it cannot
+                holds = body <= bound if _sense == "<=" else (body >= bound if _sense == ">=" else body == bound)
+                if not holds:
+                    raise ValueError(f"row {_name}{list(key)} has no variables and cannot hold ({body} {_sense} {bound})")
                 return pyo.Constraint.Skip
             return body <= bound if _sense == "<=" else (body >= bound if _sense == ">=" else body == bound)
 

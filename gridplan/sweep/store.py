@@ -31,7 +31,10 @@ Columns of ``sweep.parquet`` (query with DuckDB:
 * ``targets_missed``: number of target rows not met;
 * ``cost_of_rule_cny.<policy>`` when the sweep sets ``cost_of_rules: true``;
 * ``solve_s`` (HiGHS seconds) and ``warm_started`` (the LP started from the
-  optimal basis of a scenario of the same structure solved before in the same worker).
+  optimal basis of a scenario of the same structure solved before in the same
+  worker); for a myopic scenario, of its last planning year. Where the optimum
+  is not unique, a warm-started scenario may land on another optimal vertex
+  (same cost, other dispatch) than a cold one.
 
 Hook for the comparison report (``gridplan report --compare``): every
 ``DIR/<scenario>`` whose status is ``done`` is an ordinary result folder, so

@@ -426,7 +426,8 @@ def fit_energy_and_peak(shape: pd.Series, annual_mwh: float, peak_mw: float,
                              f"give {field} > 0")
     n = len(shape)
     lf = annual_mwh / (n * peak_mw)
-    if not LOAD_FACTOR_MIN <= lf <= LOAD_FACTOR_MAX:
+    # A relative hair of slack, so that a load factor of exactly 0.3 or 0.95 is not lost to rounding.
+    if not LOAD_FACTOR_MIN * (1 - 1e-12) <= lf <= LOAD_FACTOR_MAX * (1 + 1e-12):
         raise InputError(
             file, "annual_mwh",
             f"load factor annual_mwh / ({n} h x peak_mw) = {lf:.3f} is outside"
