@@ -98,6 +98,7 @@ def solve(
     highs_options: dict | None = None,
     compare_lp: bool = True,
     warm_starts: WarmStarts | None = None,
+    compare_full: bool = False,
 ) -> Result:
     """Build and solve a case.
 
@@ -128,6 +129,10 @@ def solve(
     compare_lp : bool
         With ``mip``: first solve the LP relaxation of the same model, and
         report its cost and capacities beside the MIP's (``result.lp_relaxation``).
+    compare_full : bool
+        With ``rep_days``: also solve the full modelled year and state the
+        error of the total cost and of every capacity
+        (``result.rep_days_check``, see :mod:`gridplan.rep_check`).
     warm_starts : WarmStarts, optional
         Start an LP from the optimal basis of an earlier solve of the same
         structure (a sweep neighbour), and remember this one's; the result's
@@ -151,6 +156,14 @@ def solve(
     result = built.result(outcome, opts)
     if relaxation is not None:
         result.lp_relaxation = compare_with_mip(relaxation, result)
+    if compare_full and rep_days:
+        from gridplan.rep_check import compare_with_full_year
+
+        full = solve(case, year=year, days=days, start=start, method=method, time_limit_s=time_limit_s,
+                     mip_gap=mip_gap, threads=threads, drop_policies=drop_policies, fixed_builds=fixed_builds, mip=mip,
+                     verbose=verbose, simplex_pricing=simplex_pricing, highs_options=highs_options, compare_lp=False)
+        if result.objective_cny is not None and full.objective_cny is not None:
+            result.rep_days_check = compare_with_full_year(result, full)
     return result
 
 

@@ -93,6 +93,8 @@ def solve(
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
     start: Optional[str] = typer.Option(None, help="First day (MM-DD) of the modelled window."),
     rep_days: Optional[int] = typer.Option(None, "--rep-days", help="Model this many representative days (fast studies)."),
+    compare_full: bool = typer.Option(False, "--compare-full",
+                                      help="With --rep-days: also solve the full year and state the error of the cost and of every capacity."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit, seconds."),
     method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex (dual simplex), ipm (interior point + crossover), pdlp or choose."),
     mip_gap: Optional[float] = typer.Option(None, "--mip-gap", help="Relative MIP gap."),
@@ -114,9 +116,10 @@ def solve(
             c = gridplan.load_case(case)
         with console.status(f"Building and solving {c.name} (HiGHS {method}) ..."):
             run = gridplan.solve_myopic if myopic else gridplan.solve
+            extra = {"compare_full": True} if compare_full and not myopic else {}
             result = run(c, year=year, days=days, start=start, rep_days=rep_days, method=method,
                          time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip,
-                         simplex_pricing=simplex_pricing, highs_options=_highs_options(highs_option))
+                         simplex_pricing=simplex_pricing, highs_options=_highs_options(highs_option), **extra)
         with console.status("Checking the solution ..."):
             require_feasible(result, c, year=year, days=days, start=start, rep_days=rep_days, threads=threads)
         folder = gridplan.write_result(result, out_dir)
@@ -128,6 +131,13 @@ def solve(
         _fail(exc)
         return
     _print_summary(result)
+    if compare_full and rep_days is None:
+        out.print("[yellow]![/] --compare-full applies to --rep-days runs only; nothing compared")
+    elif compare_full and myopic:
+        out.print("[yellow]![/] --compare-full is not available with --myopic; nothing compared")
+    if result.rep_days_check:
+        ok = result.rep_days_check["cost_within"] and not result.rep_days_check["outside"]
+        out.print(f"[{'green' if ok else 'yellow'}]{'✓' if ok else '!'}[/] {result.rep_days_check['statement']}")
     if result.status != "optimal":
         out.print(f"[yellow]![/] the solver stopped early ({result.message}): this is the best plan found, not a proven optimum")
     out.print(f"[green]✓[/] results written to {folder}")

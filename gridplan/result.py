@@ -80,6 +80,8 @@ class Result:
     options: dict = field(default_factory=dict)
     #: For a MIP: its LP relaxation's cost and capacities beside the MIP's (see :func:`compare_with_mip`).
     lp_relaxation: dict | None = None
+    #: For representative days with ``compare_full``: the error against the full year (see gridplan.rep_check).
+    rep_days_check: dict | None = None
 
     @property
     def summary(self) -> dict:
@@ -112,6 +114,7 @@ class Result:
             "options": self.options,
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
             "lp_relaxation": self.lp_relaxation,
+            "rep_days_check": self.rep_days_check,
         }
 
 

@@ -22,6 +22,17 @@ def _year(seed=3):
     return demand, pv
 
 
+def _small_case(make_case):
+    demand, pv = _year()
+    case = case_dict(demand, generators=[
+        {"name": "pv", "node": "city", "profile_file": "pv.csv", "profile_column": "pv", "capex_cny_per_kw": 3000,
+         "lifetime_years": 25},
+        {"name": "gas", "node": "city", "variable_om_cny_per_mwh": 600, "capex_cny_per_kw": 3000},
+    ], storage=[{"name": "battery", "node": "city", "capex_cny_per_kw": 400, "capex_cny_per_kwh": 700,
+                 "min_duration_h": 1, "max_duration_h": 8}])
+    return make_case(case, {"demand": demand, "pv": pv})
+
+
 def test_representative_days_cover_the_year_and_keep_the_peak_day():
     demand, pv = _year()
     rep = representative_days([demand / demand.max(), pv], 12, demand)
@@ -42,14 +53,8 @@ def test_k_medoids_finds_obvious_clusters():
 
 
 def test_every_day_representing_itself_reproduces_the_full_year(make_case):
-    demand, pv = _year()
-    case = case_dict(demand, generators=[
-        {"name": "pv", "node": "city", "profile_file": "pv.csv", "profile_column": "pv", "capex_cny_per_kw": 3000,
-         "lifetime_years": 25},
-        {"name": "gas", "node": "city", "variable_om_cny_per_mwh": 600, "capex_cny_per_kw": 3000},
-    ], storage=[{"name": "battery", "node": "city", "capex_cny_per_kw": 400, "capex_cny_per_kwh": 700,
-                 "min_duration_h": 1, "max_duration_h": 8}])
-    path = make_case(case, {"demand": demand, "pv": pv})
+    demand, _pv = _year()
+    path = _small_case(make_case)
     full = gridplan.solve(path)
     every = gridplan.solve(path, rep_days=365)
     assert every.options["hours"] == HOURS
@@ -60,3 +65,35 @@ def test_every_day_representing_itself_reproduces_the_full_year(make_case):
     assert few.options["hours"] == 12 * 24
     # Energy over the year is weighted back to 8760 h: demand energy is near the real total.
     assert few.kpis.demand_mwh.iloc[0] == pytest.approx(demand.sum(), rel=0.02)
+
+
+def test_compare_full_states_the_error_of_cost_and_of_every_capacity(make_case):
+    path = _small_case(make_case)
+    rep = gridplan.solve(path, rep_days=6, compare_full=True)
+    full = gridplan.solve(path)
+    check = rep.rep_days_check
+    assert check["full_objective_cny"] == pytest.approx(full.objective_cny, rel=1e-9)
+    assert check["cost_error_pct"] == pytest.approx(100 * (rep.objective_cny / full.objective_cny - 1))
+    full_cap = full.capacity.set_index("asset").capacity_mw
+    for row in check["capacity"]:
+        assert row["full_mw"] == pytest.approx(full_cap[row["asset"]], abs=1e-3)
+        assert row["checked"] == (max(row["full_mw"], row["rep_mw"]) > 100)
+        if row["checked"]:
+            assert row["within"] == (abs(row["error_pct"]) <= 10)
+    assert rep.summary["rep_days_check"]["statement"] == check["statement"]
+    assert check["statement"].startswith("6 representative days against the full 8,760 h: total cost")
+    # Tight limits name every checked capacity that moved, plainly.
+    from gridplan.rep_check import compare_with_full_year
+
+    strict = compare_with_full_year(rep, full, cost_limit_pct=0.0, capacity_limit_pct=0.0)
+    moved = [r for r in strict["capacity"] if r["checked"] and r["error_pct"] != 0]
+    assert moved  # six days do move some capacity in this case
+    assert [r["asset"] for r in strict["outside"]] == [r["asset"] for r in moved]
+    assert "OUTSIDE" in strict["statement"]
+    for r in moved:
+        assert f"{r['asset']} {r['year']}" in strict["statement"]
+
+
+def test_compare_full_needs_representative_days(make_case):
+    path = _small_case(make_case)
+    assert gridplan.solve(path, days=7, compare_full=True).rep_days_check is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from pathlib import Path
 
 from gridplan.report import figures, labels
@@ -91,11 +92,33 @@ def mip_vs_lp_html(relaxation: dict, lang: str, tolerance_mw: float = 1.0) -> st
     return "".join(parts)
 
 
+def rep_days_html(check: dict, lang: str) -> str:
+    """Representative days against the full year: the statement, then the total cost and each checked capacity."""
+    cols = [("item", labels.text("col_item", lang)), ("full", labels.text("col_full", lang)),
+            ("rep", labels.text("col_rep", lang)), ("error", labels.text("col_error", lang))]
+
+    def error(pct, within: bool, limit: float) -> str:
+        text = f"{pct:+.2f} %" if pct is not None else "–"
+        return text if within else f"{text} (> ±{limit:g} %)"
+
+    rows = [{"item": labels.text("row_total_cost", lang), "full": check["full_objective_cny"] / 1e6,
+             "rep": check["objective_cny"] / 1e6,
+             "error": error(check["cost_error_pct"], check["cost_within"], check["cost_limit_pct"])}]
+    rows += [{"item": f"{r['asset']} {r['year']} (MW)", "full": r["full_mw"], "rep": r["rep_mw"],
+              "error": error(r["error_pct"], r["within"], check["capacity_limit_pct"])}
+             for r in check["capacity"] if r["checked"]]
+    classes = {"error": lambda v: "missed" if "> ±" in v else "met"}
+    return (f'<p class="note">{html_escape(check["statement"])}</p><p class="note">{labels.text("rep_note", lang)}</p>'
+            + html_table(cols, rows, classes=classes))
+
+
 def build_sections(t: ReportTables, lang: str = "en") -> list[Section]:
     """Every section of a run's page, in order."""
     sections = [Section("overview", labels.text("kpi_title", lang), [kpi_html(t, lang)]),
                 Section("capacity", labels.text("capacity_title", lang), [figures.capacity_figure(t, lang)]),
                 Section("costs", labels.text("costs_title", lang), [figures.cost_figure(t, lang)])]
+    if t.summary.get("rep_days_check"):
+        sections.append(Section("rep_vs_full", labels.text("rep_title", lang), [rep_days_html(t.summary["rep_days_check"], lang)]))
     if t.summary.get("lp_relaxation"):
         sections.append(Section("mip_vs_lp", labels.text("mip_lp_title", lang), [mip_vs_lp_html(t.summary["lp_relaxation"], lang)]))
     for y in t.years:
