@@ -9,7 +9,8 @@ constraints to the pyomo model, and registers
 * its capacities, new build and emissions, which the policies read.
 
 The core then writes one balance row per node, year and hour (as array
-rows, ``gridplan.model.rows``), and the objective: the discounted sum over planning years of every annual cost term.
+rows, ``gridplan.model.rows``), and the objective: the discounted sum over
+planning years of every annual cost term.
 
 Scaling: costs inside the model are in million CNY (:data:`COST_SCALE`), so
 that coefficients of hourly costs and of annualised capacity costs stay

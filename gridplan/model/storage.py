@@ -99,9 +99,10 @@ def _add_exclusive(ctx: ModelContext, s: Storage, c, d) -> None:
     )
 
 
-def _flow_into_store(s: Storage, c, d, y, t):
-    """Energy into the store in one hour (MWh): charging after its losses, less discharging before them."""
-    return s.charge_efficiency * c[y, t] - d[y, t] / s.discharge_efficiency
+def _flow_into_store(s: Storage, c, d) -> list[tuple]:
+    """Energy into the store in one hour (MWh), as (hourly variable, coefficient) pairs:
+    charging after its losses, less discharging before them."""
+    return [(c, s.charge_efficiency), (d, -1.0 / s.discharge_efficiency)]
 
 
 def _chronological_soc(ctx: ModelContext, s: Storage, c, d, power: dict, energy: dict):
@@ -120,10 +121,9 @@ def _chronological_soc(ctx: ModelContext, s: Storage, c, d, power: dict, energy:
     # In a year with neither power nor energy the state of charge is bounded at zero: no rows.
     live = [y for y in years if not (is_fixed(energy[y]) and energy[y] == 0 and is_fixed(power[y]) and power[y] == 0)]
     before = ctx.data.previous
-    # e_t − keep · e_{t−1} − η_c · c_t + d_t / η_d = 0
-    hourly_rows(m, f"soc_balance__{s.name}", live, hours, "==",
-                hourly=[(e, 1.0), (e, -keep, before),
-                        (c, -s.charge_efficiency), (d, 1.0 / s.discharge_efficiency)])
+    # e_t − keep · e_{t−1} − flow_t = 0
+    flow = [(var, -k) for var, k in _flow_into_store(s, c, d)]
+    hourly_rows(m, f"soc_balance__{s.name}", live, hours, "==", hourly=[(e, 1.0), (e, -keep, before), *flow])
     return e
 
 
@@ -151,7 +151,7 @@ def _linked_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
 
     def intra(_m, y, t):
         before = 0.0 if t % 24 == 0 else keep * delta[y, t - 1]
-        return delta[y, t] == before + _flow_into_store(s, c, d, y, t)
+        return delta[y, t] == before + sum(k * var[y, t] for var, k in _flow_into_store(s, c, d))
 
     m.add_component(f"soc_balance__{s.name}", pyo.Constraint(years, m.T, rule=intra))
     m.add_component(f"soc_high__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: high[y, t // 24] >= delta[y, t]))
