@@ -20,7 +20,7 @@ Points, each solved in its own Python process (peak RSS is that process's):
   name as a group, so policies naming assets still match).
 
 Timings per point: inputs (weather, profiles, demand), build (pyomo model),
-compile (LinearStandardFormCompiler), handoff (``Highs.passModel``), HiGHS run,
+compile (LinearStandardFormCompiler for the pyomo rows, plus the array rows), handoff (``Highs.passModel``), HiGHS run,
 readback (values and duals back into pyomo), total; plus LP size and the
 load average before each point.
 """

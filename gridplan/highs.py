@@ -1,9 +1,11 @@
 """Hand a pyomo model to HiGHS in memory and bring the solution back.
 
 Route (measured fastest here, see bench/README.md): pyomo's
-``LinearStandardFormCompiler`` in mixed form gives the constraint matrix as
-scipy sparse arrays; they go to ``highspy.HighsLp`` and ``Highs.passModel``
-without any LP file. Primal values are written back into the pyomo
+``LinearStandardFormCompiler`` in mixed form gives the objective and the
+pyomo constraints as scipy sparse arrays; the hourly array rows of
+``gridplan.model.rows`` are appended as a matrix without passing through
+pyomo expressions; all of it goes to ``highspy.HighsLp`` and
+``Highs.passModel`` without any LP file. Primal values are written back into the pyomo
 variables; row duals are kept per pyomo constraint, and per ``(block name,
 key)`` for the array rows whose block keeps its duals (the balance).
 """
