@@ -110,6 +110,13 @@ def test_each_worker_starts_its_later_scenarios_warm(pool_run):
     assert (done.solve_s >= 0).all()
 
 
+def test_warm_start_false_solves_every_scenario_cold(base_case, tmp_path):
+    scenarios = {k: SCENARIOS[k] for k in ("pv1000", "pv2000", "pv4000")}
+    table = run_sweep(base_case, scenarios=scenarios, solve={**SOLVE, "warm_start": False}, out=tmp_path / "cold",
+                      executor=ProcessPool(1))
+    assert (table.status == "done").all() and not table.warm_started.any()
+
+
 def test_store_is_queryable_with_duckdb(pool_run):
     duckdb = pytest.importorskip("duckdb")
     out, table = pool_run

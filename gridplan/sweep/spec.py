@@ -55,16 +55,23 @@ class SolveSettings(_Strict):
 
     ``days``/``start`` model a window instead of the case's hours; ``year``
     solves one planning year; ``threads`` is HiGHS threads per scenario
-    (1 by default: a sweep runs scenarios side by side instead).
+    (1 by default: a sweep runs scenarios side by side instead);
+    ``method`` is gridplan's default (dual simplex, measured fastest on
+    these LPs). With ``warm_start`` (default) a worker starts each scenario
+    from the optimal basis of the last scenario of the same structure it
+    solved; ``false`` makes every scenario independent of the order in which
+    workers took them (where the optimum is not unique, a warm start may
+    land on another optimal vertex: same cost, other dispatch).
     """
 
     year: int | None = None
     days: Annotated[int, Field(ge=1, le=365)] | None = None
     start: str | None = None
-    method: Literal["ipm", "simplex", "pdlp", "choose"] = "ipm"
+    method: Literal["ipm", "simplex", "pdlp", "choose"] = "simplex"
     time_limit_s: Annotated[float, Field(gt=0)] | None = None
     threads: Annotated[int, Field(ge=1)] = 1
     myopic: bool = False
+    warm_start: bool = True
 
 
 class ScenarioSpec(_Strict):

@@ -88,13 +88,14 @@ def solve_scenario(scenario: Scenario) -> Result:
     case = parse_case(scenario.case_raw, file, scenario.base_dir)
     s = dict(scenario.solve)
     myopic = s.pop("myopic", False)
+    warm_starts = _WARM_STARTS if s.pop("warm_start", True) else None
     if scenario.cost_of_rules:
         year, days = s.pop("year"), s.pop("days")
         method = s.pop("method")
         return target_report(case, year=year, days=days, method=method, **s)
     if myopic:
-        return solve_myopic(case, warm_starts=_WARM_STARTS, **s)
-    return require_solution(solve(case, warm_starts=_WARM_STARTS, **s))
+        return solve_myopic(case, warm_starts=warm_starts, **s)
+    return require_solution(solve(case, warm_starts=warm_starts, **s))
 
 
 def run_scenario(scenario: Scenario) -> Outcome:
