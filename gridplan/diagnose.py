@@ -197,41 +197,34 @@ def relax(ctx) -> list[Relaxation]:
 
     # 4. Must-run floors, per generator and year (hourly rows, summed in the report).
     w_hour = HOURLY_WEIGHT * ctx.hour_weight
+    floors: dict[tuple[str, int], Relaxation] = {}
+
+    def give_floor(gen: str, y, row) -> None:
+        """Let ``row`` (a floor of ``gen`` in year ``y``) give, under one relaxation per plant and year."""
+        rel = floors.get((gen, y))
+        if rel is None:
+            frac = next((g.must_run_fraction for g in case.generators if g.name == gen), 0.0)
+            rel = floors[(gen, y)] = Relaxation(f"must-run floor of {gen} ({100 * frac:g} % of capacity in every hour)",
+                                                y, "MWh over the modelled hours", ">=", "must_run")
+            out.append(rel)
+        rel.rows.append(row)
+        rel.slacks += _relax_row(m, row, True, False, w_hour, objective)
+
     for con in list(m.component_objects(pyo.Constraint, active=True)):
-        if not con.name.startswith("must_run__"):
-            continue
-        gen = con.name[len("must_run__"):]
-        by_year: dict[int, Relaxation] = {}
-        for idx, data in con.items():
-            y = idx[0] if isinstance(idx, tuple) else None
-            rel = by_year.get(y)
-            if rel is None:
-                frac = next((g.must_run_fraction for g in case.generators if g.name == gen), 0.0)
-                rel = by_year[y] = Relaxation(f"must-run floor of {gen} ({100 * frac:g} % of capacity in every hour)", y,
-                                              "MWh over the modelled hours", ">=", "must_run")
-                out.append(rel)
-            rel.rows.append(data)
-            rel.slacks += _relax_row(m, data, True, False, w_hour, objective)
+        if con.name.startswith("must_run__"):
+            for idx, data in con.items():
+                give_floor(con.name[len("must_run__"):], idx[0] if isinstance(idx, tuple) else None, data)
     # Where a plant's capacity is fixed its floor is a lower bound on its output: made a row here so it can give.
     m.elastic_floors = pyo.ConstraintList()
     for var in list(m.component_objects(pyo.Var)):
         if not var.name.startswith("p__"):
             continue
-        gen = var.name[len("p__"):]
-        frac = next((g.must_run_fraction for g in case.generators if g.name == gen), 0.0)
-        by_year = {}
         for (y, _t), vd in var.items():
             if vd.fixed or not vd.lb:
                 continue
-            rel = by_year.get(y)
-            if rel is None:
-                rel = by_year[y] = Relaxation(f"must-run floor of {gen} ({100 * frac:g} % of capacity in every hour)", y,
-                                              "MWh over the modelled hours", ">=", "must_run")
-                out.append(rel)
             row = m.elastic_floors.add(vd >= vd.lb)
             vd.setlb(0.0)
-            rel.rows.append(row)
-            rel.slacks += _relax_row(m, row, True, False, w_hour, objective)
+            give_floor(var.name[len("p__"):], y, row)
 
     # 5. Surplus energy with nowhere to go (the balance has lost load for a deficit, nothing for a surplus).
     by_node: dict[tuple, Relaxation] = {}

@@ -5,9 +5,10 @@ Route (measured fastest here, see bench/README.md): pyomo's
 pyomo constraints as scipy sparse arrays; the hourly array rows of
 ``gridplan.model.rows`` are appended as a matrix without passing through
 pyomo expressions; all of it goes to ``highspy.HighsLp`` and
-``Highs.passModel`` without any LP file. Primal values are written back into the pyomo
-variables; row duals are kept per pyomo constraint, and per ``(block name,
-key)`` for the array rows whose block keeps its duals (the balance).
+``Highs.passModel`` without any LP file. Primal values are written back
+into the pyomo variables; row duals are kept per pyomo constraint, and per
+``(block name, key)`` for the array rows whose block keeps its duals (the
+balance).
 """
 
 from __future__ import annotations

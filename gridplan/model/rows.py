@@ -9,9 +9,9 @@ whole block at once, as PyPSA's linopy does:
 
     Σ_k  coef_k[r] · x_k[r]   (≤ | ≥ | =)   rhs[r]        for every row r,
 
-where each term ``x_k`` is a list of pyomo variables (one per row, ``None``
-where the term is absent) or a yearly expression (a capacity) shared by the
-block's rows. The variables stay pyomo variables, so values, bounds and
+where each term ``x_k`` is an element of an hourly pyomo variable per row
+(found through a :class:`VariableTable`; absent where the variable leaves
+the hour out) or a yearly expression (a capacity) shared by the block's rows. The variables stay pyomo variables, so values, bounds and
 fixing work as everywhere else; only the rows skip pyomo's expression
 system. ``gridplan.highs`` turns the blocks into matrix rows directly.
 
@@ -58,7 +58,6 @@ class VariableTable:
     """
 
     def __init__(self, var, n_hours: int):
-        self.var = var
         self.values = list(var.values())
         self._position: dict[int, np.ndarray] = {}
         for i, (y, t) in enumerate(var.keys()):
@@ -210,12 +209,12 @@ def materialize(model) -> None:
         def rule(_m, *key, _bodies=bodies, _rhs=rhs, _index=index, _sense=block.sense, _name=block.name):
             i = _index[key if len(key) > 1 else key[0]]
             body, bound = _bodies[i], _rhs[i]
-            if isinstance(body, (int, float)):  # no variable left in the row: it holds or it cannot
-                holds = body <= bound if _sense == "<=" else (body >= bound if _sense == ">=" else body == bound)
-                if not holds:
+            relation = body <= bound if _sense == "<=" else (body >= bound if _sense == ">=" else body == bound)
+            if isinstance(body, (int, float)):  # no variable left in the row: it holds (a bool True) or it cannot
+                if not relation:
                     raise ValueError(f"row {_name}{list(key)} has no variables and cannot hold ({body} {_sense} {bound})")
                 return pyo.Constraint.Skip
-            return body <= bound if _sense == "<=" else (body >= bound if _sense == ">=" else body == bound)
+            return relation
 
         model.add_component(block.name, pyo.Constraint(list(index), rule=rule))
     object.__setattr__(model, ATTRIBUTE, [])
