@@ -56,7 +56,7 @@ Mapping (gridplan -> PyPSA), per node and asset, for the planning year Y:
 * links between nodes -> two one-way Links with the receiving-end efficiency
   and the wheeling cost as ``marginal_cost``.
 * policies (min/max capacity, storage energy, pairing, DR capability,
-  clean / non-fossil shares, CO2 cap) -> linopy rows in
+  clean / non-fossil shares, CO2 cap, retirement) -> linopy rows in
   ``extra_functionality``; soft ones get a shortfall variable priced at the
   penalty in the objective. A CO2 price is added to marginal costs.
 
@@ -221,7 +221,7 @@ class PypsaBuild:
         import pypsa
 
         from gridplan.model import core
-        from gridplan.model.capacity import KW_PER_MW, build_years, existing_mw, existing_mwh
+        from gridplan.model.capacity import KW_PER_MW, build_years, existing_mw, existing_mwh, rule_retired_mw
         from gridplan.model.core import capital_recovery_factor
         from gridplan.model.generators import co2_t_per_mwh, marginal_cost_cny_per_mwh
         from gridplan.model.network import import_price_cny_per_mwh
@@ -287,11 +287,18 @@ class PypsaBuild:
 
         for gen in case.generators:
             self._register(gen, "generator")
-            exist = existing_mw(gen, Y)
+            exist = existing_mw(gen, Y, case.policies)
             ext = bool(build_years(gen, [Y]))
             lo, hi = self._nom_bounds(gen, exist, ext, value_in_year)
             crf = capital_recovery_factor(rate, gen.lifetime_years)
             cc = (crf * value_in_year(gen.capex_cny_per_kw, Y, 0.0) + gen.fixed_om_cny_per_kw_yr) * KW_PER_MW * COST
+            kept = rule_retired_mw(case.policies, gen, Y)
+            if kept:
+                # Blocks a retirement rule takes out may be kept (gridplan's kept_mw): extendable up to
+                # them at their fixed O&M; the rule's row (_policy_retirement) holds p_nom at the rest.
+                if ext:
+                    raise SystemExit(f"pypsa_compare: {gen.name} has both new build and a retirement rule in {Y}; not mapped")
+                ext, lo, hi, cc = True, exist, exist + kept, gen.fixed_om_cny_per_kw_yr * KW_PER_MW * COST
             avail = data.availability[gen.name]
             mc = marginal_cost_cny_per_mwh(gen, Y)
             co2 = co2_t_per_mwh(gen)
@@ -575,6 +582,13 @@ class PypsaBuild:
     def _policy_co2_cap(self, m, p):
         terms = [(self.weighted_energy(g), co2) for g, co2 in self.emitters]
         self._row(m, p.name, terms, 0.0, "<=", p.tonnes, p)
+
+    def _policy_retirement(self, m, p):
+        from gridplan.model.capacity import existing_mw
+
+        terms, const = self.capacity(p.asset)
+        gen = next(g for g in self.case.generators if g.name == p.asset)
+        self._row(m, p.name, terms, const, "<=", existing_mw(gen, self.Y, self.case.policies), p)
 
     def _policy_co2_price(self, m, p):
         pass  # folded into marginal costs when the network is built

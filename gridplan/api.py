@@ -29,7 +29,8 @@ def restrict(case: Case, year: int | None = None, days: int | None = None, start
         if year not in case.years:
             raise SolveError(f"year {year} is not a planning year of case {case.name} ({case.years})")
         update["years"] = [year]
-        update["policies"] = [p for p in case.policies if p.year == year]
+        # A retirement dated before the year still holds in it; every other policy is for its own year.
+        update["policies"] = [p for p in case.policies if p.year == year or (p.type == "retirement" and p.year < year)]
     if rep_days is not None:
         update["hours"] = case.hours.model_copy(update={"rep_days": rep_days, "days": None})
     elif days is not None or start is not None:

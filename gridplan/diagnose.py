@@ -124,6 +124,8 @@ def _target_label(t, policy) -> str:
         return f"target {t.policy} ({what} share of installed capacity ≥ {100 * policy.share:g} %)"
     if t.kind == "co2_cap":
         return f"target {t.policy} (CO2 ≤ {_fmt(rhs)} t)"
+    if t.kind == "retirement":
+        return f"rule {t.policy} (retire {policy.asset}{' ' + ', '.join(policy.blocks) if policy.blocks else ''} from {policy.year})"
     op = "≥" if t.sense == ">=" else "≤"
     return f"target {t.policy} ({op} {_fmt(rhs)} {t.unit})"
 

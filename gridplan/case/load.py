@@ -168,6 +168,7 @@ _POLICY_TAGS = {
     "non_fossil_share",
     "co2_cap",
     "co2_price",
+    "retirement",
 }
 
 
@@ -348,6 +349,7 @@ def check_mapping(raw: dict, file: str, skip_items: set[str] | frozenset = froze
 
     known = set(names) | groups
     seen_policy: set[str] = set()
+    retired: dict[tuple[str, str], str] = {}  # (generator, block) -> the retirement rule naming it
     for where, p in _items(raw, "policies"):
         name, kind = p.get("name"), p.get("type")
         if isinstance(name, str):
@@ -355,7 +357,8 @@ def check_mapping(raw: dict, file: str, skip_items: set[str] | frozenset = froze
                 bad(f"{where}.name", f"policy name {name!r} is used twice", "give every policy a unique name")
             seen_policy.add(name)
         year = p.get("year")
-        if isinstance(year, int) and not isinstance(year, bool) and years and year not in years:
+        # A retirement may date between planning years: it holds in every planning year from its year on.
+        if isinstance(year, int) and not isinstance(year, bool) and years and year not in years and kind != "retirement":
             bad(f"{where}.year", f"year {year} is not modelled", f"use one of {years} or add the year to years")
         for n in _str_list(p.get("nodes")):
             if nodes and n not in nodes:
@@ -379,6 +382,8 @@ def check_mapping(raw: dict, file: str, skip_items: set[str] | frozenset = froze
             refs = _str_list(p.get("assets"))
             if refs and all(r in known for r in refs) and not resolves(refs, store_names):
                 bad(f"{where}.assets", f"{refs} names no storage asset, so there is no energy to count", "list storage assets or their groups")
+        if kind == "retirement":
+            _check_retirement(bad, where, p, {a["name"]: a for _, a in gens if isinstance(a.get("name"), str)}, retired)
         if kind == "dr_capability" and p.get("hard", True) is True and (_num(p.get("fraction_of_peak")) or 0) > 0:
             covered = set(_str_list(p.get("nodes"))) or nodes
             if not any(isinstance(dr.get("node"), str) and dr["node"] in covered for _, dr in drs):
@@ -389,10 +394,40 @@ def check_mapping(raw: dict, file: str, skip_items: set[str] | frozenset = froze
     return problems
 
 
+def _check_retirement(bad, where: str, p: dict, generators: dict[str, dict], retired: dict) -> None:
+    """A retirement rule names one generator's existing blocks, each at most once, before their end of life."""
+    name, year = p.get("asset"), p.get("year")
+    if not isinstance(name, str):
+        return
+    if name not in generators:
+        bad(f"{where}.asset", f"{name!r} is not a generator", f"name one generator with existing blocks: {sorted(generators)}")
+        return
+    units = [u for u in generators[name].get("existing") or [] if isinstance(u, dict)]
+    named = {u["name"]: u for u in units if isinstance(u.get("name"), str)}
+    wanted = _str_list(p.get("blocks")) if p.get("blocks") is not None else None
+    if not units:
+        bad(f"{where}.asset", f"generator {name!r} has no existing blocks to retire", "name a generator with existing blocks")
+        return
+    if wanted is None and len(named) < len(units):
+        bad(f"{where}.blocks", f"generator {name!r} has unnamed existing blocks", "give every existing block a name, or list the blocks the rule retires")
+        return
+    for block in named if wanted is None else wanted:
+        if block not in named:
+            bad(f"{where}.blocks", f"{block!r} is not an existing block of {name!r}", f"use one of {sorted(named)}")
+            continue
+        end = named[block].get("retire_year")
+        if isinstance(end, int) and isinstance(year, int) and end <= year:
+            bad(f"{where}.year", f"block {block!r} already retires in {end} by its retire_year, not later than the rule's {year}",
+                "remove retire_year from the block (the rule dates its retirement) or drop the rule")
+        other = retired.setdefault((name, block), str(p.get("name")))
+        if other != str(p.get("name")):
+            bad(f"{where}.blocks", f"block {block!r} of {name!r} is already retired by rule {other!r}", "name each block in one retirement rule")
+
+
 #: Text fields: a node or asset may well be called "nan" or "inf".
 _TEXT_FIELDS = {"name", "source", "description", "technology", "node", "from", "to", "weather", "file", "column",
                 "profile", "profile_file", "profile_column", "region", "kind", "type", "start", "groups", "assets",
-                "eligible", "storage", "nodes"}
+                "eligible", "storage", "nodes", "asset", "blocks"}
 _NON_FINITE_TEXT = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 
 

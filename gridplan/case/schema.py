@@ -457,6 +457,22 @@ class Co2PricePolicy(PolicyBase):
     cny_per_t: NonNegative
 
 
+class RetirementPolicy(PolicyBase):
+    """Existing blocks of one generator leave service from ``year`` (first year gone) because a plan says so.
+
+    With the rule the blocks count until ``year``; pricing or dropping the
+    rule lets the model keep any part of them in service in later planning
+    years (paying their fixed O&M, fuel and so on), so the rule's cost is what
+    the retirement adds to the total. Capacity once given up is not brought
+    back. The blocks' own ``retire_year`` (end of life), if any, must come
+    after ``year``.
+    """
+
+    type: Literal["retirement"]
+    asset: str = Field(..., description="the generator whose existing blocks the rule retires")
+    blocks: list[str] | None = Field(None, description="names of its existing blocks; all of them when omitted")
+
+
 Policy = Annotated[
     Union[
         CapacityPolicy,
@@ -466,6 +482,7 @@ Policy = Annotated[
         SharePolicy,
         Co2CapPolicy,
         Co2PricePolicy,
+        RetirementPolicy,
     ],
     Field(discriminator="type"),
 ]

@@ -3,6 +3,10 @@
 New capacity is a variable per asset and build year (a planning year). It
 counts in every later planning year until it retires (``lifetime_years``
 after its build year); existing blocks count until their ``retire_year``.
+Blocks that a plan's retirement rule takes out of service become, from the
+rule's year, capacity the model may keep (a variable up to their MW, never
+rising again); the rule itself (``gridplan.model.policies``) holds it at zero,
+so pricing the rule shows what the retirement costs.
 Each surviving vintage costs its annuity (capital recovery factor at the
 case's discount rate) in every year it counts, plus fixed O&M on all
 installed capacity.
@@ -18,9 +22,9 @@ from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_facto
 KW_PER_MW = 1000.0
 
 
-def existing_mw(asset: Asset, year: int) -> float:
-    """Existing capacity of ``asset`` still in service in ``year`` (MW)."""
-    return sum(u.mw for u in asset.existing if u.retire_year is None or year < u.retire_year)
+def existing_mw(asset: Asset, year: int, policies=()) -> float:
+    """Existing capacity of ``asset`` still in service in ``year`` (MW), less what retirement rules among ``policies`` take out."""
+    return _standing_mw(asset.existing, year) - rule_retired_mw(policies, asset, year)
 
 
 def existing_mwh(asset: Asset, year: int, default_duration_h: float) -> float:
@@ -30,6 +34,24 @@ def existing_mwh(asset: Asset, year: int, default_duration_h: float) -> float:
         for u in asset.existing
         if u.retire_year is None or year < u.retire_year
     )
+
+
+def retirement_rules(policies, asset: Asset) -> list[tuple[object, list]]:
+    """The retirement rules naming ``asset``, each with the existing blocks it retires."""
+    return [
+        (policy, [u for u in asset.existing if policy.blocks is None or u.name in policy.blocks])
+        for policy in policies
+        if getattr(policy, "type", None) == "retirement" and policy.asset == asset.name
+    ]
+
+
+def _standing_mw(blocks, year: int) -> float:
+    return sum(u.mw for u in blocks if u.retire_year is None or year < u.retire_year)
+
+
+def rule_retired_mw(policies, asset: Asset, year: int) -> float:
+    """Existing MW of ``asset`` that would still stand in ``year`` but that retirement rules take out."""
+    return sum(_standing_mw(blocks, year) for policy, blocks in retirement_rules(policies, asset) if year >= policy.year)
 
 
 def build_years(asset: Asset, years: list[int]) -> list[int]:
@@ -70,12 +92,14 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
         if asset.build != "continuous":
             _discrete_build(ctx, asset, new, vintages)
     crf = capital_recovery_factor(rate, asset.lifetime_years)
+    kept = _kept_capacity(ctx, asset)
     caps: dict[int, object] = {}
     for v in years:
         ctx.new_capacity[(asset.name, v)] = new[v] if new is not None and v in vintages else 0.0
     for y in years:
         standing = [v for v in vintages if alive(v, asset.lifetime_years, y)]
-        cap = existing_mw(asset, y) + sum(new[v] for v in standing)
+        kept_y = [var[y] for var in kept if y in var.index_set()]
+        cap = existing_mw(asset, y, ctx.data.case.policies) + sum(new[v] for v in standing) + sum(kept_y)
         caps[y] = cap
         annuity = sum(
             crf * value_in_year(asset.capex_cny_per_kw, v, 0.0) * KW_PER_MW * COST_SCALE * new[v] for v in standing
@@ -85,12 +109,35 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
         if asset.fixed_om_cny_per_kw_yr:
             ctx.add_cost("fixed_om", y, asset.fixed_om_cny_per_kw_yr * KW_PER_MW * COST_SCALE * cap)
         limit = value_in_year(asset.max_total_mw, y, None)
-        if limit is not None and standing:
+        if limit is not None and (standing or kept_y):
             m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=cap <= limit))
     caps = one_term_per_year(ctx, f"capacity_mw__{asset.name}", caps)
     for y in years:
         ctx.capacity[(asset.name, y)] = caps[y]
     return caps
+
+
+def _kept_capacity(ctx: ModelContext, asset: Asset) -> list:
+    """Per retirement rule on ``asset``: the MW of its blocks kept in service from the rule's year on.
+
+    A variable over the planning years from the rule's year, at most the
+    blocks' MW still within their lifetime and never above the year before (a retired block does not
+    come back). It exists whether or not the rule is dropped, so that the
+    rule's row can be freed in a solved model.
+    """
+    m, out = ctx.model, []
+    for policy, blocks in retirement_rules(ctx.data.case.policies, asset):
+        after = [y for y in ctx.years if y >= policy.year]
+        if not after:
+            continue
+        var = pyo.Var(after, within=pyo.NonNegativeReals, bounds=lambda _m, y, b=blocks: (0.0, _standing_mw(b, y)))
+        m.add_component(f"kept_mw__{policy.name}", var)
+        if len(after) > 1:
+            m.add_component(f"kept_mw_falls__{policy.name}",
+                            pyo.Constraint(after[1:], rule=lambda _m, y: var[y] <= var[after[after.index(y) - 1]]))
+        ctx.kept[policy.name] = var
+        out.append(var)
+    return out
 
 
 def one_term_per_year(ctx: ModelContext, name: str, totals: dict[int, object]) -> dict[int, object]:

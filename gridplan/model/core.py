@@ -64,6 +64,8 @@ class ModelContext:
     retrofit: dict[tuple[str, int], object] = field(default_factory=dict)
     #: (asset, year) -> MW retrofitted in that year (variable or 0)
     new_retrofit: dict[tuple[str, int], object] = field(default_factory=dict)
+    #: retirement rule name -> capacity it may keep in service after its year, var indexed by year (MW)
+    kept: dict[str, object] = field(default_factory=dict)
     #: (asset, year) -> installed storage energy expression (MWh)
     energy: dict[tuple[str, int], object] = field(default_factory=dict)
     #: (asset, build year) -> new capacity variable or 0 (MW)

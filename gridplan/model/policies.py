@@ -181,6 +181,15 @@ def _share(ctx: ModelContext, policy) -> None:
     _row(ctx, target)
 
 
+def _retirement(ctx: ModelContext, policy) -> None:
+    """Hold the capacity a retirement rule's blocks could keep at zero, in each planning year from its year."""
+    kept = ctx.kept.get(policy.name)
+    for y in [] if kept is None else list(kept.index_set()):
+        name = policy.name if len(kept) == 1 else f"{policy.name}.{y}"
+        _row(ctx, Target(name, policy.name, policy.type, y, "MW kept", policy.hard, "<=", kept[y], 0.0,
+                         penalty_cny_per_unit=policy.penalty_cny_per_unit))
+
+
 def _co2_cap(ctx: ModelContext, policy) -> None:
     lhs = sum(ctx.emissions.get(policy.year, []))
     _row(ctx, Target(policy.name, policy.name, policy.type, policy.year, "t CO2", policy.hard, "<=", lhs, policy.tonnes,
@@ -203,4 +212,5 @@ _ADDERS = {
     "non_fossil_share": _share,
     "co2_cap": _co2_cap,
     "co2_price": _co2_price,
+    "retirement": _retirement,
 }
