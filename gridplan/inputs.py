@@ -223,8 +223,9 @@ def prepare(case: Case) -> ModelData:
         hours = modelled_hours(case)
         weights = np.full(len(hours), HOURS_PER_YEAR / len(hours))
         previous = np.roll(np.arange(len(hours)), 1)
-    demand = {k: v[hours] for k, v in demand.items()}
-    availability = {k: (v[hours] if isinstance(v, np.ndarray) else v) for k, v in availability.items()}
+    sample = rep.sample if rep is not None else (lambda v: v[hours])
+    demand = {k: sample(v) for k, v in demand.items()}
+    availability = {k: (sample(v) if isinstance(v, np.ndarray) else v) for k, v in availability.items()}
     stamps = pd.date_range("2025-01-01", periods=HOURS_PER_YEAR, freq="h")[hours]
     return ModelData(case, hours, weights, previous, demand, peaks, availability, stamps, weather_cache, rep)
 

@@ -8,6 +8,14 @@ kept on its own so that peak capacity is sized on the real peak. Each
 representative day stands for as many days as its cluster holds; storage
 keeps its chronology through a state of charge per calendar day linked
 by the sequence of representative days (see ``gridplan.model.storage``).
+
+A medoid's own energy differs from its cluster's mean (by +2.4 % of
+demand and −10 % of PV energy over a year in Dongguan's 12 days), and
+in a system that buys most of its energy that error goes straight into
+the cost. So each series is rescaled day by day to its cluster's mean
+daily energy (:meth:`RepresentativeDays.sample`), without exceeding the
+series' own maximum: the year's energy of demand, PV and wind is then
+kept, and the peak day, a cluster of its own, is unchanged.
 """
 
 from __future__ import annotations
@@ -48,11 +56,44 @@ class RepresentativeDays:
         """Hours of the year each modelled hour stands for (sums to 8760)."""
         return np.repeat(self.weight_days.astype(float), HOURS_PER_DAY)
 
+    def sample(self, series: np.ndarray) -> np.ndarray:
+        """Values of an 8760-hour ``series`` in the modelled hours, each day scaled to its cluster's mean energy.
+
+        A day's hours are scaled together; hours that would exceed the
+        series' maximum over the year (a capacity factor of 1, the peak
+        demand) stop there and the rest of the day makes up the difference
+        where it can. A representative day without energy stays as it is.
+        """
+        values = np.asarray(series, dtype=float)
+        daily = values[: DAYS * HOURS_PER_DAY].reshape(DAYS, HOURS_PER_DAY)
+        target = np.bincount(self.day_map, weights=daily.sum(axis=1), minlength=len(self.days)) / self.weight_days
+        upper = float(values.max())
+        return np.concatenate([_scaled_day(daily[d], t, upper) for d, t in zip(self.days, target)])
+
     @property
     def previous(self) -> np.ndarray:
         """Previous modelled hour, wrapping within each representative day."""
         idx = np.arange(len(self.days) * HOURS_PER_DAY).reshape(-1, HOURS_PER_DAY)
         return np.roll(idx, 1, axis=1).ravel()
+
+
+def _scaled_day(profile: np.ndarray, energy: float, upper: float, rounds: int = 24) -> np.ndarray:
+    """``profile`` (one day's hours) scaled so that it sums to ``energy``, no hour above ``upper``."""
+    total = profile.sum()
+    if total <= 0.0:
+        return profile.copy()
+    if energy <= total:  # scaling down cannot cross the cap
+        return profile * (energy / total)
+    out = profile.copy()
+    for _ in range(rounds):  # each round pins at least one more hour at upper, so 24 always suffice
+        free = out < upper
+        base = out[free].sum()
+        gap = energy - out.sum()
+        if base <= 0.0 or gap <= 1e-12 * energy:
+            break
+        out[free] *= 1.0 + gap / base
+        np.minimum(out, upper, out=out)
+    return out
 
 
 def daily_matrix(series: list[np.ndarray]) -> np.ndarray:

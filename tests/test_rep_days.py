@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import gridplan
@@ -42,6 +43,34 @@ def test_representative_days_cover_the_year_and_keep_the_peak_day():
     assert np.array_equal(np.sort(np.unique(rep.day_map)), np.arange(12))
     assert all(rep.day_map[d] == i for i, d in enumerate(rep.days))  # each medoid represents itself
     assert list(rep.previous[:3]) == [23, 0, 1]  # hours wrap within each day
+
+
+def test_sampled_days_keep_each_series_energy_its_maximum_and_the_peak_day():
+    demand, pv = _year()
+    rep = representative_days([demand / demand.max(), pv], 12, demand)
+    peak_day = int(np.argmax(demand)) // 24
+    for series in (demand, pv):
+        sampled = rep.sample(series)
+        assert (sampled * rep.weights).sum() == pytest.approx(series.sum(), rel=1e-9)
+        assert sampled.max() <= series.max() * (1 + 1e-12)
+        # Each day carries its cluster's mean daily energy.
+        daily = series.reshape(365, 24).sum(axis=1)
+        for i in range(len(rep.days)):
+            assert sampled[24 * i: 24 * i + 24].sum() == pytest.approx(daily[rep.day_map == i].mean(), rel=1e-9)
+    i = list(rep.days).index(peak_day)
+    np.testing.assert_array_equal(rep.sample(demand)[24 * i: 24 * i + 24], demand[24 * peak_day: 24 * peak_day + 24])
+    # Plain selection, as before rescaling, would miss the year's energy here.
+    assert abs((demand[rep.hours] * rep.weights).sum() / demand.sum() - 1) > 1e-4
+
+
+def test_a_day_scaled_past_its_cap_fills_its_other_hours():
+    from gridplan.timeseries import _scaled_day
+
+    day = np.array([0.0] * 6 + [0.2, 0.5, 0.9, 1.0, 0.9, 0.5, 0.2] + [0.0] * 11)
+    out = _scaled_day(day, 5.0, upper=1.0)
+    assert out.sum() == pytest.approx(5.0) and out.max() <= 1.0 and (out[day == 0] == 0).all()
+    assert _scaled_day(day, 2.1, upper=1.0) == pytest.approx(day * 2.1 / day.sum())  # down: plain scaling
+    assert _scaled_day(day, 100.0, upper=1.0) == pytest.approx(np.where(day > 0, 1.0, 0.0))  # as far as it can
 
 
 def test_k_medoids_finds_obvious_clusters():
@@ -97,3 +126,17 @@ def test_compare_full_states_the_error_of_cost_and_of_every_capacity(make_case):
 def test_compare_full_needs_representative_days(make_case):
     path = _small_case(make_case)
     assert gridplan.solve(path, days=7, compare_full=True).rep_days_check is None
+
+
+def test_curtailment_page_reads_the_rescaled_availability_of_representative_days(make_case):
+    from gridplan.api import build
+    from gridplan.report.availability import availability_from_case, availability_table
+
+    path = _small_case(make_case)
+    result = gridplan.solve(path, rep_days=4)
+    direct = availability_table(result, build(path, rep_days=4).ctx.data)
+    again = availability_from_case(result, path)
+    pd.testing.assert_frame_equal(again, direct, check_exact=False, rtol=1e-12)
+    # What the model had available is never below what it dispatched.
+    merged = direct.merge(result.dispatch, on=["node", "year", "hour"])
+    assert (merged.pv_mw_x >= merged.pv_mw_y - 1e-6).all()

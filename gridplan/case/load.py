@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from gridplan.case.schema import Case
 from gridplan.errors import InputError, InputErrors
+from gridplan.yamlio import safe_load
 
 
 def _field_path(loc: tuple) -> str:
@@ -112,7 +113,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(str(path), "", f"cannot be read ({exc.strerror})", "check the path and permissions") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

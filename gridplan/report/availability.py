@@ -44,11 +44,16 @@ def availability_from_case(result, case) -> pd.DataFrame:
     if not isinstance(case, Case):
         case = load_case(case)
     years = sorted(int(y) for y in result.dispatch.year.unique())
-    full = case.model_copy(update={"years": years, "policies": [], "hours": case.hours.model_copy(update={"days": None})})
-    data = prepare(full)
-    hours = result.dispatch[(result.dispatch.year == years[0]) & (result.dispatch.node == result.dispatch.node.iloc[0])].hour.to_numpy()
-    data.availability = {k: (v[hours] if isinstance(v, np.ndarray) else v) for k, v in data.availability.items()}
-    data.hours = hours
+    options = getattr(result, "options", None) or getattr(result, "summary", {}).get("options", {})
+    rep_days = options.get("rep_days")
+    # Representative days rescale each day's profile to its cluster (gridplan.timeseries): choose
+    # and rescale them again, for the same years, rather than pick raw hours out of the year.
+    hours_spec = case.hours.model_copy(update={"days": None, "rep_days": rep_days})
+    data = prepare(case.model_copy(update={"years": years, "policies": [], "hours": hours_spec}))
+    if rep_days is None:
+        hours = result.dispatch[(result.dispatch.year == years[0]) & (result.dispatch.node == result.dispatch.node.iloc[0])].hour.to_numpy()
+        data.availability = {k: (v[hours] if isinstance(v, np.ndarray) else v) for k, v in data.availability.items()}
+        data.hours = hours
     return availability_table(result, data)
 
 

@@ -12,9 +12,8 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from gridplan.errors import InputError
+from gridplan.yamlio import safe_load
 
 LANGUAGES = ("en", "zh")
 _FILE = Path(__file__).with_name("labels.yaml")
@@ -22,7 +21,7 @@ _FILE = Path(__file__).with_name("labels.yaml")
 
 @lru_cache(maxsize=1)
 def _labels() -> dict:
-    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    return safe_load(_FILE.read_text(encoding="utf-8"))
 
 
 def check_lang(lang: str) -> str:

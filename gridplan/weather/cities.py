@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from gridplan.errors import InputError
+from gridplan.yamlio import safe_load
 
 
 def data_dir() -> Path:
@@ -34,7 +35,7 @@ def load_yaml(name: str) -> dict:
     path = data_dir() / name
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = safe_load(fh)
     except OSError as exc:
         raise InputError(str(path), "", f"cannot be read ({exc.strerror})",
                          "set GRIDPLAN_WEATHER_DIR to the folder with gridplan's weather data") from None

@@ -97,6 +97,7 @@ import yaml
 from scipy.optimize import brentq, lsq_linear
 
 from gridplan.errors import InputError
+from gridplan.yamlio import safe_load
 
 TZ = "Asia/Shanghai"
 SHAPE_FILE = Path(__file__).resolve().parents[2] / "weather" / "demand_shape.yaml"
@@ -144,7 +145,7 @@ def load_shape_params(path: str | Path = SHAPE_FILE) -> dict:
         raise InputError(str(path), "", "demand shape file not found",
                          "run `python -m gridplan.weather.demand calibrate` or pass params=")
     with path.open(encoding="utf-8") as fh:
-        params = yaml.safe_load(fh)
+        params = safe_load(fh)
     if not isinstance(params, dict) or "calendar" not in params or "regions" not in params:
         raise InputError(str(path), "", "not a demand shape file (needs calendar and regions)",
                          "restore weather/demand_shape.yaml from the repository")
@@ -715,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = Path(args.out)
     text = out.read_text(encoding="utf-8")
-    params = yaml.safe_load(text)
+    params = safe_load(text)
     params["regions"] = calibrate_regions(args.shared, params["calendar"])
     # Keep the hand-written header (calendar and its sources) and replace the rest.
     head = text.split("\nregions:")[0].rstrip() + "\n"
