@@ -43,11 +43,12 @@ def _canonical(compiled) -> dict[str, tuple]:
     return out
 
 
-@pytest.mark.parametrize("city", CITIES)
-def test_array_rows_compile_to_the_pyomo_rows(city):
-    fast = build(CASES / f"{city}.yaml", days=3).ctx.model
+@pytest.mark.parametrize("city, hours", [(city, {"days": 3}) for city in CITIES] + [("zhaoqing", {"rep_days": 4})])
+def test_array_rows_compile_to_the_pyomo_rows(city, hours):
+    """Every city over 3 days, and representative days (rows per calendar day, linked state of charge)."""
+    fast = build(CASES / f"{city}.yaml", **hours).ctx.model
     assert blocks(fast), "the model has array rows"
-    slow = build(CASES / f"{city}.yaml", days=3).ctx.model
+    slow = build(CASES / f"{city}.yaml", **hours).ctx.model
     materialize(slow)
     assert not blocks(slow)
     a, b = _canonical(to_highs_lp(fast)), _canonical(to_highs_lp(slow))

@@ -54,16 +54,19 @@ class VariableTable:
 
     Built once per variable and shared by every term that uses it, so that
     rows find their variables, and the compiler their columns, by array
-    indexing rather than one pyomo lookup per row.
+    indexing rather than one pyomo lookup per row. The second index may also
+    count something else than hours (calendar days, representative days).
     """
 
     def __init__(self, var, n_hours: int):
         self.values = list(var.values())
+        keys = list(var.keys())
+        size = max([n_hours, *(t + 1 for _, t in keys)])
         self._position: dict[int, np.ndarray] = {}
-        for i, (y, t) in enumerate(var.keys()):
+        for i, (y, t) in enumerate(keys):
             where = self._position.get(y)
             if where is None:
-                where = self._position[y] = np.full(n_hours, -1, dtype=np.int64)
+                where = self._position[y] = np.full(size, -1, dtype=np.int64)
             where[t] = i
 
     def positions(self, year: int, hours: np.ndarray) -> np.ndarray:
@@ -129,7 +132,7 @@ def _block(model, name: str, sense: str, keep_duals: bool) -> RowBlock:
 
 
 def _per_row(values, ts: np.ndarray) -> np.ndarray:
-    """A number, or an array over all modelled hours, taken at hours ``ts``."""
+    """A number, or an array over all modelled hours (or whatever ``ts`` counts), taken at ``ts``."""
     arr = np.asarray(values, dtype=float)
     return np.full(len(ts), float(arr)) if arr.ndim == 0 else arr[ts]
 

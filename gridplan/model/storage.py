@@ -139,38 +139,31 @@ def _linked_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
     """
     m, years = ctx.model, ctx.years
     rep = ctx.data.rep_days
-    k = len(rep.days)
-    day_hours = [range(i * 24, (i + 1) * 24) for i in range(k)]
+    k, n_days = len(rep.days), len(rep.day_map)
     keep = 1.0 - s.standing_loss_per_h
     delta = pyo.Var(years, m.T)
-    start = pyo.Var(years, range(len(rep.day_map)), within=pyo.NonNegativeReals)
+    start = pyo.Var(years, range(n_days), within=pyo.NonNegativeReals)
     high = pyo.Var(years, range(k))
     low = pyo.Var(years, range(k))
     for name, comp in (("soc_delta", delta), ("soc_day_start", start), ("soc_day_high", high), ("soc_day_low", low)):
         m.add_component(f"{name}__{s.name}", comp)
 
-    def intra(_m, y, t):
-        before = 0.0 if t % 24 == 0 else keep * delta[y, t - 1]
-        return delta[y, t] == before + sum(k * var[y, t] for var, k in _flow_into_store(s, c, d))
-
-    m.add_component(f"soc_balance__{s.name}", pyo.Constraint(years, m.T, rule=intra))
-    m.add_component(f"soc_high__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: high[y, t // 24] >= delta[y, t]))
-    m.add_component(f"soc_low__{s.name}", pyo.Constraint(years, m.T, rule=lambda _m, y, t: low[y, t // 24] <= delta[y, t]))
-    days = range(len(rep.day_map))
-    n_days = len(rep.day_map)
-
-    def link(_m, y, day):
-        return start[y, (day + 1) % n_days] == keep**24 * start[y, day] + delta[y, day_hours[rep.day_map[day]][-1]]
-
-    m.add_component(f"soc_link__{s.name}", pyo.Constraint(years, days, rule=link))
-    m.add_component(
-        f"soc_top__{s.name}",
-        pyo.Constraint(years, days, rule=lambda _m, y, day: start[y, day] + high[y, rep.day_map[day]] <= energy[y]),
-    )
-    m.add_component(
-        f"soc_bottom__{s.name}",
-        pyo.Constraint(years, days, rule=lambda _m, y, day: start[y, day] + low[y, rep.day_map[day]] >= 0),
-    )
+    hours = np.arange(ctx.data.n_hours)
+    day_of_hour = hours // 24  # position of the representative day
+    # δ_t − keep · δ_{t−1} − flow_t = 0, with δ starting from zero at each day's first hour
+    carried = np.where(hours % 24 == 0, 0.0, -keep)
+    flow = [(var, -f) for var, f in _flow_into_store(s, c, d)]
+    hourly_rows(m, f"soc_balance__{s.name}", years, hours, "==", hourly=[(delta, 1.0), (delta, carried, ctx.data.previous), *flow])
+    hourly_rows(m, f"soc_high__{s.name}", years, hours, ">=", hourly=[(high, 1.0, day_of_hour), (delta, -1.0)])
+    hourly_rows(m, f"soc_low__{s.name}", years, hours, "<=", hourly=[(low, 1.0, day_of_hour), (delta, -1.0)])
+    # Rows per calendar day: S_{d+1} − keep²⁴ · S_d − δ_end(rep(d)) = 0, and the day's bounds.
+    days = np.arange(n_days)
+    last_hour = rep.day_map * 24 + 23
+    hourly_rows(m, f"soc_link__{s.name}", years, days, "==",
+                hourly=[(start, 1.0, (days + 1) % n_days), (start, -keep**24), (delta, -1.0, last_hour)])
+    hourly_rows(m, f"soc_top__{s.name}", years, days, "<=", hourly=[(start, 1.0), (high, 1.0, rep.day_map)],
+                shared=[(energy, -1.0)])
+    hourly_rows(m, f"soc_bottom__{s.name}", years, days, ">=", hourly=[(start, 1.0), (low, 1.0, rep.day_map)])
     return delta
 
 
