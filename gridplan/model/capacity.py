@@ -23,7 +23,11 @@ KW_PER_MW = 1000.0
 
 
 def existing_mw(asset: Asset, year: int, policies=()) -> float:
-    """Existing capacity of ``asset`` still in service in ``year`` (MW), less what retirement rules among ``policies`` take out."""
+    """Existing capacity of ``asset`` in service in ``year`` (MW).
+
+    Blocks count until their ``retire_year``; those that a retirement rule
+    among ``policies`` takes out count until the rule's year.
+    """
     return _standing_mw(asset.existing, year) - rule_retired_mw(policies, asset, year)
 
 
@@ -121,9 +125,9 @@ def _kept_capacity(ctx: ModelContext, asset: Asset) -> list:
     """Per retirement rule on ``asset``: the MW of its blocks kept in service from the rule's year on.
 
     A variable over the planning years from the rule's year, at most the
-    blocks' MW still within their lifetime and never above the year before (a retired block does not
-    come back). It exists whether or not the rule is dropped, so that the
-    rule's row can be freed in a solved model.
+    blocks' MW still within their lifetime, and never above the year before
+    (a retired block does not come back). It exists whether or not the rule
+    is dropped, so that the rule's row can be freed in a solved model.
     """
     m, out = ctx.model, []
     for policy, blocks in retirement_rules(ctx.data.case.policies, asset):
