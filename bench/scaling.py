@@ -17,7 +17,8 @@ Points, each solved in its own Python process (peak RSS is that process's):
   differ, linked in a chain by ``links`` of ``--link-mw`` MW (default 2,000 MW)
   each way, efficiency 0.98, no wheeling cost. Policies keep their
   right-hand sides and cover all nodes (a clone keeps its original asset
-  name as a group, so policies naming assets still match).
+  name as a group, so policies naming assets still match); a retirement
+  rule is copied for each clone of its generator.
 
 Timings per point: inputs (weather, profiles, demand), build (pyomo model),
 compile (LinearStandardFormCompiler for the pyomo rows, plus the array rows), handoff (``Highs.passModel``), HiGHS run,
@@ -76,9 +77,13 @@ def clone_nodes(case, n_nodes: int, link_mw: float = 2000.0, efficiency: float =
     links = [Link.model_validate({"name": f"link_{a}_{b}", "from": a, "to": b, "max_mw": link_mw,
                                   "efficiency": efficiency})
              for a, b in zip(names[:-1], names[1:])]
+    # A retirement rule names one generator: each clone of it gets its own copy of the rule.
+    policies = [p for p in case.policies if p.type != "retirement"]
+    policies += [p.model_copy(update={"name": f"{p.name}_{k}", "asset": f"{p.asset}_{k}"})
+                 for p in case.policies if p.type == "retirement" for k in range(1, n_nodes + 1)]
     out = case.model_copy(update={"nodes": nodes, "generators": clones(case.generators),
                                   "storage": clones(case.storage), "demand_response": clones(case.demand_response),
-                                  "links": list(case.links) + links})
+                                  "links": list(case.links) + links, "policies": policies})
     out._base_dir, out._file = case.base_dir, case.file
     return out
 

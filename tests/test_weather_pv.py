@@ -7,7 +7,7 @@ import pvlib
 import pytest
 
 from gridplan.weather.profiles import city_weather
-from gridplan.weather.pv import optimal_tilt, pv_capacity_factor, pv_parameters
+from gridplan.weather.pv import optimal_tilt, pv_capacity_factor, pv_parameters, sun_at_mid_hour
 from gridplan.weather.readers import standard_index
 
 LAT, LON = 23.02, 113.75
@@ -38,6 +38,14 @@ def test_bounds_and_night(weather):
     assert (night == 0).all()
     # no tiny positive values (HiGHS drops coefficients below 1e-7 or so)
     assert ((cf == 0) | (cf >= 1e-6)).all()
+
+
+def test_a_shared_solar_position_gives_the_same_output(weather):
+    sun = sun_at_mid_hour(weather.index, LAT, LON)
+    assert (sun.index == weather.index + pd.Timedelta(minutes=30)).all()
+    for system in ("utility", "rooftop"):
+        pd.testing.assert_series_equal(pv_capacity_factor(weather, LAT, LON, system, sun=sun),
+                                       pv_capacity_factor(weather, LAT, LON, system))
 
 
 def test_utility_beats_rooftop(weather):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gridplan.weather.cities import load_city
-from gridplan.weather.pv import pv_capacity_factor
+from gridplan.weather.pv import pv_capacity_factor, sun_at_mid_hour
 from gridplan.weather.readers import read_weather_csv
 from gridplan.weather.wind import wind_capacity_factor
 
@@ -46,10 +46,11 @@ def weather_profiles(weather: pd.DataFrame, latitude: float, longitude: float) -
         Columns ``pv_utility``, ``pv_rooftop`` (MW AC per MW AC),
         ``wind_onshore``, ``wind_offshore`` (MW per MW installed), all in [0, 1].
     """
+    sun = sun_at_mid_hour(weather.index, latitude, longitude)
     out = pd.DataFrame(
         {
-            "pv_utility": pv_capacity_factor(weather, latitude, longitude, "utility"),
-            "pv_rooftop": pv_capacity_factor(weather, latitude, longitude, "rooftop"),
+            "pv_utility": pv_capacity_factor(weather, latitude, longitude, "utility", sun=sun),
+            "pv_rooftop": pv_capacity_factor(weather, latitude, longitude, "rooftop", sun=sun),
             "wind_onshore": wind_capacity_factor(weather, "onshore"),
             "wind_offshore": wind_capacity_factor(weather, "offshore"),
         },

@@ -73,8 +73,26 @@ def optimal_tilt(latitude: float, coefficients=(1.3793, 1.2011, -0.014404, 0.000
     return float(c0 + lat * (c1 + lat * (c2 + lat * c3)))
 
 
+def sun_at_mid_hour(index: pd.DatetimeIndex, latitude: float, longitude: float) -> pd.DataFrame:
+    """Solar position (pvlib's, degrees) at the middle of each hour-beginning stamp of ``index``.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Hour-beginning stamps of hourly means, time-zone aware.
+    latitude, longitude : float
+        Degrees north / east.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``apparent_zenith``, ``azimuth`` and pvlib's other columns, on the mid-hour stamps.
+    """
+    return pvlib.solarposition.get_solarposition(index + pd.Timedelta(minutes=30), latitude, longitude)
+
+
 def pv_capacity_factor(weather: pd.DataFrame, latitude: float, longitude: float,
-                       system: str = "utility", **overrides) -> pd.Series:
+                       system: str = "utility", sun: pd.DataFrame | None = None, **overrides) -> pd.Series:
     """Hourly AC output per MW of inverter (AC) capacity.
 
     Parameters
@@ -86,6 +104,9 @@ def pv_capacity_factor(weather: pd.DataFrame, latitude: float, longitude: float,
         Degrees north / east.
     system : {"utility", "rooftop"}
         Parameter preset from ``weather/technology.yaml``.
+    sun : pandas.DataFrame, optional
+        :func:`sun_at_mid_hour` of ``weather.index`` at this site, when
+        already computed (it is the slowest step; several systems share it).
     **overrides
         Any key of :func:`pv_parameters` (e.g. ``tilt_deg=15``,
         ``dc_ac_ratio=1.4``, ``losses_percent={...}``).
@@ -108,9 +129,8 @@ def pv_capacity_factor(weather: pd.DataFrame, latitude: float, longitude: float,
     else:
         tilt = optimal_tilt(latitude, p["tilt_coefficients"])
 
-    mid = weather.index + pd.Timedelta(minutes=30)  # hourly means: sun at mid-hour
-    sp = pvlib.solarposition.get_solarposition(mid, latitude, longitude)
-    dni_extra = pvlib.irradiance.get_extra_radiation(mid)
+    sp = sun_at_mid_hour(weather.index, latitude, longitude) if sun is None else sun  # hourly means: sun at mid-hour
+    dni_extra = pvlib.irradiance.get_extra_radiation(sp.index)
     airmass = pvlib.atmosphere.get_relative_airmass(sp["apparent_zenith"].to_numpy())
     ghi, dni, dhi = (weather[c].to_numpy() for c in ("ghi", "dni", "dhi"))
     poa = pvlib.irradiance.get_total_irradiance(
