@@ -428,9 +428,11 @@ class PypsaBuild:
         if since <= self.Y:
             t, c = self.energy(asset) if energy else self.capacity(asset)
             # new = installed - existing (the existing part is the constant c when not extendable)
-            from gridplan.model.capacity import existing_mw, existing_mwh
+            from gridplan.model.capacity import existing_mw, existing_mwh, rule_retired_mw
 
-            exist = existing_mwh(a, self.Y, a.min_duration_h) if energy else existing_mw(a, self.Y)
+            if rule_retired_mw(self.case.policies, a, self.Y):
+                raise SystemExit(f"pypsa_compare: {asset} counts towards a pairing rule and has a retirement rule; not mapped")
+            exist = existing_mwh(a, self.Y, a.min_duration_h) if energy else existing_mw(a, self.Y, self.case.policies)
             terms, const = t, (c - exist)
         for unit in a.existing:
             if unit.built_year is not None and unit.built_year >= since and (unit.retire_year is None or self.Y < unit.retire_year):

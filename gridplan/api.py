@@ -204,6 +204,7 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
         result = require_feasible(solved, sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():
-            fixed[(row.asset, y)] = (row.new_mw, _number_or_none(row.new_mwh), _number_or_none(row.new_retrofit_mw))
+            fixed[(row.asset, y)] = (row.new_mw, _number_or_none(row.new_mwh), _number_or_none(row.new_retrofit_mw),
+                                     _number_or_none(row.kept_mw))
     result.options["pathway"] = "myopic"
     return result

@@ -38,19 +38,25 @@ def _linear_value(expr) -> float:
         return expr
     if isinstance(expr, MonomialTermExpression):
         coef, var = expr.args
-        return _linear_value(coef) * (var.value or 0.0)
+        return _linear_value(coef) * _var_value(var)
     if isinstance(expr, SumExpression):  # LinearExpression is one
         args = expr.args
         if all(type(a) is MonomialTermExpression for a in args):
-            return math.fsum(c * (v.value or 0.0) if type(c) in (int, float) else pyo.value(c) * (v.value or 0.0)
-                             for c, v in (a.args for a in args))
+            return math.fsum((c if type(c) in (int, float) else pyo.value(c)) * _var_value(v) for c, v in (a.args for a in args))
         return math.fsum(_linear_value(a) for a in args)
     if isinstance(expr, ProductExpression):
         a, b = expr.args
         return _linear_value(a) * _linear_value(b)
     if isinstance(expr, VarData):
-        return expr.value or 0.0
+        return _var_value(expr)
     return pyo.value(expr)
+
+
+def _var_value(var) -> float:
+    """A variable's value; one without a value raises, as ``pyo.value`` does."""
+    if var.value is None:
+        raise ValueError(f"no value for variable {var.name}: it was not part of the solved model")
+    return var.value
 
 
 def _hourly(model, var, year: int, n: int) -> np.ndarray:
@@ -163,6 +169,8 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def capacity_table(ctx: ModelContext) -> pd.DataFrame:
+    """Capacity per asset and year (MW, MWh); ``kept_mw`` is what the model keeps of blocks a retirement rule retires."""
+    kept = ctx.kept_by_asset_year()
     rows = []
     for (asset, y), expr in ctx.capacity.items():
         info = ctx.assets[asset]
@@ -180,9 +188,11 @@ def capacity_table(ctx: ModelContext) -> pd.DataFrame:
                 "new_mwh": _value(ctx.new_energy.get((asset, y), 0.0)) if energy is not None else np.nan,
                 "retrofit_mw": _value(ctx.retrofit[(asset, y)]) if (asset, y) in ctx.retrofit else np.nan,
                 "new_retrofit_mw": _value(ctx.new_retrofit.get((asset, y), 0.0)) if (asset, y) in ctx.retrofit else np.nan,
+                "kept_mw": sum(_value(v) for v in kept[(asset, y)]) if (asset, y) in kept else np.nan,
             }
         )
-    cols = ["year", "node", "asset", "technology", "family", "capacity_mw", "new_mw", "energy_mwh", "new_mwh", "retrofit_mw", "new_retrofit_mw"]
+    cols = ["year", "node", "asset", "technology", "family", "capacity_mw", "new_mw", "energy_mwh", "new_mwh", "retrofit_mw",
+            "new_retrofit_mw", "kept_mw"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -14,7 +14,8 @@ demand and −10 % of PV energy over a year in Dongguan's 12 days), and
 in a system that buys most of its energy that error goes straight into
 the cost. So each series is rescaled day by day to its cluster's mean
 daily energy (:meth:`RepresentativeDays.sample`), without exceeding the
-series' own maximum: the year's energy of demand, PV and wind is then
+series' own maximum (a day that cannot carry that energy takes its
+cluster's mean profile): the year's energy of demand, PV and wind is then
 kept, and the peak day, a cluster of its own, is unchanged.
 """
 
@@ -61,14 +62,24 @@ class RepresentativeDays:
 
         A day's hours are scaled together; hours that would exceed the
         series' maximum over the year (a capacity factor of 1, the peak
-        demand) stop there and the rest of the day makes up the difference
-        where it can. A representative day without energy stays as it is.
+        demand) stop there and the rest of the day makes up the difference.
+        Where the day cannot carry its cluster's energy that way (a windless
+        representative of mostly windy days, or every hour at the cap), it
+        takes its cluster's hour-by-hour mean instead, which has exactly
+        that energy and never exceeds the maximum. So the series' energy
+        over the year is always kept.
         """
         values = np.asarray(series, dtype=float)
         daily = values[: DAYS * HOURS_PER_DAY].reshape(DAYS, HOURS_PER_DAY)
         target = np.bincount(self.day_map, weights=daily.sum(axis=1), minlength=len(self.days)) / self.weight_days
         upper = float(values.max())
-        return np.concatenate([_scaled_day(daily[d], t, upper) for d, t in zip(self.days, target)])
+        out = []
+        for i, (day, energy) in enumerate(zip(self.days, target)):
+            scaled = _scaled_day(daily[day], energy, upper)
+            if abs(scaled.sum() - energy) > 1e-9 * max(energy, 1e-9):
+                scaled = daily[self.day_map == i].mean(axis=0)
+            out.append(scaled)
+        return np.concatenate(out)
 
     @property
     def previous(self) -> np.ndarray:

@@ -63,6 +63,20 @@ def test_sampled_days_keep_each_series_energy_its_maximum_and_the_peak_day():
     assert abs((demand[rep.hours] * rep.weights).sum() / demand.sum() - 1) > 1e-4
 
 
+def test_a_day_that_cannot_carry_its_clusters_energy_takes_the_clusters_mean_profile():
+    from gridplan.timeseries import RepresentativeDays
+
+    wind = np.full(HOURS, 0.5)
+    wind[:24] = 0.0  # day 0, a windless day, represents 363 windy days
+    day_map = np.zeros(365, dtype=int)
+    day_map[1] = 1
+    rep = RepresentativeDays(days=np.array([0, 1]), weight_days=np.array([364, 1]), day_map=day_map)
+    sampled = rep.sample(wind)
+    assert (sampled * rep.weights).sum() == pytest.approx(wind.sum(), rel=1e-12)
+    np.testing.assert_allclose(sampled[:24], 0.5 * 363 / 364)
+    assert sampled.max() <= 0.5
+
+
 def test_a_day_scaled_past_its_cap_fills_its_other_hours():
     from gridplan.timeseries import _scaled_day
 

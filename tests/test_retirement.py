@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gridplan
+from gridplan.api import solve_myopic
 from gridplan.errors import InputErrors
 from gridplan.rules import target_report
 from tests.conftest import case_dict, validated
@@ -72,10 +73,43 @@ def test_kept_capacity_never_comes_back(make_case):
     assert cap[(2025, "coal")] == pytest.approx(170.0) and cap[(2030, "coal")] == pytest.approx(170.0)
 
 
+def test_myopic_keeps_what_an_earlier_year_kept(make_case):
+    """Myopic, rule dropped: 2025 keeps only the 80 MW it needs, and 2030 (double demand) cannot bring back more."""
+    case, demand = _case(year=2025)
+    case["nodes"]["city"]["demand"][2030] = {"annual_mwh": 2 * DEMAND_MW * HOURS, "peak_mw": 2 * DEMAND_MW}
+    path = make_case(case, {"demand": demand})
+    myopic = solve_myopic(path, days=2, drop_policies=("retire_old",))
+    cap = myopic.capacity.set_index(["year", "asset"])
+    assert cap.capacity_mw[(2025, "coal")] == pytest.approx(100.0) and cap.kept_mw[(2025, "coal")] == pytest.approx(80.0)
+    assert cap.capacity_mw[(2030, "coal")] == pytest.approx(100.0) and cap.kept_mw[(2030, "coal")] == pytest.approx(80.0)
+    foresight = gridplan.solve(path, days=2, drop_policies=("retire_old",))
+    assert foresight.objective_cny < myopic.objective_cny
+
+
+def test_max_total_limits_what_is_kept_not_what_stands(make_case):
+    """20 MW of young coal already exceed a 10 MW limit: the case solves and keeps nothing of the old block."""
+    case, demand = _case()
+    case["generators"][0]["max_total_mw"] = 10
+    path = make_case(case, {"demand": demand})
+    for drop in ((), ("retire_old",)):
+        result = gridplan.solve(path, days=2, drop_policies=drop)
+        assert result.status == "optimal"
+        assert result.capacity.set_index(["year", "asset"]).capacity_mw[(2030, "coal")] == pytest.approx(20.0)
+
+
+def test_duplicate_block_names_are_refused():
+    case, _ = _case()
+    case["generators"][0]["existing"][1]["name"] = "old"
+    with pytest.raises(InputErrors, match=r"'old' names 2 existing blocks of 'coal'.*its own name"):
+        validated(case)
+
+
 @pytest.mark.parametrize("rule, field, words", [
     ({"asset": "gas"}, "asset", "has no existing blocks"),
     ({"asset": "nuclear"}, "asset", "is not a generator"),
     ({"blocks": ["older"]}, "blocks", "'older' is not an existing block of 'coal'"),
+    ({"blocks": []}, "blocks", "retires nothing"),
+    ({"nodes": ["city"]}, "nodes", "has no meaning for a retirement rule"),
 ])
 def test_retirement_input_errors_name_the_field(rule, field, words):
     case, _ = _case(**rule)

@@ -403,12 +403,21 @@ def _check_retirement(bad, where: str, p: dict, generators: dict[str, dict], ret
     if name not in generators:
         bad(f"{where}.asset", f"{name!r} is not a generator", f"name one generator with existing blocks: {sorted(generators)}")
         return
+    if p.get("nodes") is not None:
+        bad(f"{where}.nodes", "has no meaning for a retirement rule (its generator stands at one node)", "remove nodes")
     units = [u for u in generators[name].get("existing") or [] if isinstance(u, dict)]
     named = {u["name"]: u for u in units if isinstance(u.get("name"), str)}
     wanted = _str_list(p.get("blocks")) if p.get("blocks") is not None else None
     if not units:
         bad(f"{where}.asset", f"generator {name!r} has no existing blocks to retire", "name a generator with existing blocks")
         return
+    if wanted == []:
+        bad(f"{where}.blocks", "is empty, so the rule retires nothing", "list the blocks it retires, or leave blocks out to retire them all")
+        return
+    names = [u["name"] for u in units if isinstance(u.get("name"), str)]
+    for block in sorted({b for b in names if names.count(b) > 1} & set(named if wanted is None else wanted)):
+        bad(f"{where}.blocks", f"{block!r} names {names.count(block)} existing blocks of {name!r}",
+            f"give each existing block of {name!r} its own name")
     if wanted is None and len(named) < len(units):
         bad(f"{where}.blocks", f"generator {name!r} has unnamed existing blocks", "give every existing block a name, or list the blocks the rule retires")
         return

@@ -114,7 +114,11 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
             ctx.add_cost("fixed_om", y, asset.fixed_om_cny_per_kw_yr * KW_PER_MW * COST_SCALE * cap)
         limit = value_in_year(asset.max_total_mw, y, None)
         if limit is not None and (standing or kept_y):
-            m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=cap <= limit))
+            # Limits what may be added (built or kept) to what already stands; existing capacity above
+            # the limit is not a reason for infeasibility.
+            fixed_part = existing_mw(asset, y, ctx.data.case.policies)
+            added = sum(new[v] for v in standing) + sum(kept_y)
+            m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=added <= max(0.0, limit - fixed_part)))
     caps = one_term_per_year(ctx, f"capacity_mw__{asset.name}", caps)
     for y in years:
         ctx.capacity[(asset.name, y)] = caps[y]
@@ -139,7 +143,7 @@ def _kept_capacity(ctx: ModelContext, asset: Asset) -> list:
         if len(after) > 1:
             m.add_component(f"kept_mw_falls__{policy.name}",
                             pyo.Constraint(after[1:], rule=lambda _m, y: var[y] <= var[after[after.index(y) - 1]]))
-        ctx.kept[policy.name] = var
+        ctx.kept[policy.name] = (asset.name, var)
         out.append(var)
     return out
 

@@ -64,8 +64,8 @@ class ModelContext:
     retrofit: dict[tuple[str, int], object] = field(default_factory=dict)
     #: (asset, year) -> MW retrofitted in that year (variable or 0)
     new_retrofit: dict[tuple[str, int], object] = field(default_factory=dict)
-    #: retirement rule name -> capacity it may keep in service after its year, var indexed by year (MW)
-    kept: dict[str, object] = field(default_factory=dict)
+    #: retirement rule name -> (generator, capacity it may keep in service from the rule's year, var indexed by year, MW)
+    kept: dict[str, tuple] = field(default_factory=dict)
     #: (asset, year) -> installed storage energy expression (MWh)
     energy: dict[tuple[str, int], object] = field(default_factory=dict)
     #: (asset, build year) -> new capacity variable or 0 (MW)
@@ -103,6 +103,14 @@ class ModelContext:
         positions = table.positions(year, np.arange(self.data.n_hours))
         present = np.flatnonzero(positions >= 0)
         return LinearExpression(linear_coefs=w[present].tolist(), linear_vars=[table.values[i] for i in positions[present]])
+
+    def kept_by_asset_year(self) -> dict[tuple[str, int], list]:
+        """(generator, year) -> the kept-capacity variables of the retirement rules on it (MW)."""
+        out: dict[tuple[str, int], list] = defaultdict(list)
+        for asset, var in self.kept.values():
+            for y in var.index_set():
+                out[(asset, y)].append(var[y])
+        return dict(out)
 
     def prev(self, t: int) -> int:
         """The modelled hour before ``t``, wrapping within each period (unit commitment's windows use it)."""
@@ -182,9 +190,10 @@ def build_model(
     drop_policies : tuple of str
         Names of policies left out (to price a rule by removing it).
     fixed_builds : dict, optional
-        ``(asset, build year) -> (MW, MWh or None[, retrofitted MW or None])``:
-        new build (and flexibility retrofits) decided earlier (myopic
-        planning), fixed instead of optimised.
+        ``(asset, build year) -> (MW, MWh or None[, retrofitted MW or None[, kept MW or None]])``:
+        new build, flexibility retrofits and capacity kept against a
+        retirement rule, decided earlier (myopic planning), fixed instead
+        of optimised.
     mip : bool
         Make discrete decisions integer (whole projects, units, commitment,
         exclusive charging); otherwise they are relaxed to an LP.
@@ -214,13 +223,20 @@ def _build(data, families, with_policies, drop_policies, fixed_builds, mip) -> M
 
 
 def _fix_builds(ctx: ModelContext, fixed: dict) -> None:
-    """Fix new-build variables to decisions taken before (myopic planning)."""
-    for (asset, year), (mw, mwh, *retrofit) in fixed.items():
-        decisions = ((ctx.new_capacity, mw), (ctx.new_energy, mwh), (ctx.new_retrofit, retrofit[0] if retrofit else None))
+    """Fix new-build variables (and retrofits, and capacity kept against a retirement rule) to decisions taken before (myopic planning)."""
+    kept = ctx.kept_by_asset_year()
+    for (asset, year), (mw, mwh, *rest) in fixed.items():
+        retrofit, kept_mw = (list(rest) + [None, None])[:2]
+        decisions = ((ctx.new_capacity, mw), (ctx.new_energy, mwh), (ctx.new_retrofit, retrofit))
         for table, value in decisions:
             var = table.get((asset, year))
             if value is not None and var is not None and not isinstance(var, (int, float)) and var.is_variable_type():
                 var.fix(max(0.0, float(value)))
+        variables = kept.get((asset, year), [])
+        if kept_mw is not None and len(variables) == 1:
+            variables[0].fix(max(0.0, float(kept_mw)))
+        elif kept_mw is not None and variables:  # several rules on one plant: their total, as decided
+            ctx.model.add_component(f"kept_mw_decided__{asset}__{year}", pyo.Constraint(expr=sum(variables) == float(kept_mw)))
 
 
 def _add_balance(ctx: ModelContext) -> None:

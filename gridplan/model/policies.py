@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from gridplan.model.capacity import alive
+from gridplan.model.capacity import alive, retirement_rules
 from gridplan.model.core import COST_SCALE, ModelContext
 
 
@@ -119,7 +119,10 @@ def new_since(ctx: ModelContext, asset: str, since_year: int, year: int, energy:
     built = sum(
         table[(asset, v)] for v in ctx.years if since_year <= v <= year and alive(v, case_asset.lifetime_years, year)
     )
+    ruled = {id(u) for rule, blocks in retirement_rules(ctx.data.case.policies, case_asset) if year >= rule.year for u in blocks}
     for unit in case_asset.existing:
+        if id(unit) in ruled:  # retired by a plan's rule (what the model keeps of it is not new)
+            continue
         if unit.built_year is not None and unit.built_year >= since_year and (unit.retire_year is None or year < unit.retire_year):
             if energy:
                 built += unit.mwh if unit.mwh is not None else unit.mw * getattr(case_asset, "min_duration_h", 0.0)
@@ -183,7 +186,7 @@ def _share(ctx: ModelContext, policy) -> None:
 
 def _retirement(ctx: ModelContext, policy) -> None:
     """Hold the capacity a retirement rule's blocks could keep at zero, in each planning year from its year."""
-    kept = ctx.kept.get(policy.name)
+    _asset, kept = ctx.kept.get(policy.name, (None, None))
     for y in [] if kept is None else list(kept.index_set()):
         name = policy.name if len(kept) == 1 else f"{policy.name}.{y}"
         _row(ctx, Target(name, policy.name, policy.type, y, "MW kept", policy.hard, "<=", kept[y], 0.0,
