@@ -423,19 +423,19 @@ class PypsaBuild:
 
     def new_since(self, asset, since, energy=False):
         """(terms, constant): capacity or energy built from ``since`` and standing in Y (gridplan's new_since)."""
+        from gridplan.model.capacity import existing_mw, existing_mwh, rule_retired_mw, standing_blocks
+
         a = self.assets[asset]["obj"]
         terms, const = ([], 0.0)
         if since <= self.Y:
             t, c = self.energy(asset) if energy else self.capacity(asset)
             # new = installed - existing (the existing part is the constant c when not extendable)
-            from gridplan.model.capacity import existing_mw, existing_mwh, rule_retired_mw
-
             if rule_retired_mw(self.case.policies, a, self.Y):
                 raise SystemExit(f"pypsa_compare: {asset} counts towards a pairing rule and has a retirement rule; not mapped")
             exist = existing_mwh(a, self.Y, a.min_duration_h) if energy else existing_mw(a, self.Y, self.case.policies)
             terms, const = t, (c - exist)
-        for unit in a.existing:
-            if unit.built_year is not None and unit.built_year >= since and (unit.retire_year is None or self.Y < unit.retire_year):
+        for unit in standing_blocks(a, self.Y, self.case.policies):
+            if unit.built_year is not None and unit.built_year >= since:
                 if energy:
                     const += unit.mwh if unit.mwh is not None else unit.mw * getattr(a, "min_duration_h", 0.0)
                 else:

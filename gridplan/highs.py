@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import highspy
 import numpy as np
@@ -339,7 +340,7 @@ class HighsSession:
         if name == "interrupted":
             raise KeyboardInterrupt  # Ctrl-C reached HiGHS: stop, write nothing
         if name == "optimal" and self.warm_starts is not None and not self.is_mip:
-            self.warm_starts.remember(WarmStarts.structure(self), h.getBasis())
+            self.warm_starts.remember(self.structure, h.getBasis())
         sol_info = h.getInfo()
         has_solution = sol_info.primal_solution_status >= 2
         duals: dict = {}
@@ -389,11 +390,16 @@ class HighsSession:
                 duals.update(zip(((block.name, k) for k in block.keys), values))
         return duals
 
+    @cached_property
+    def structure(self) -> tuple:
+        """This compiled LP's :meth:`WarmStarts.structure`, worked out once."""
+        return WarmStarts.structure(self)
+
     def _start_from_neighbour(self) -> bool:
         """Load a remembered basis of the same structure when this instance has none of its own."""
         if self.warm_starts is None or self.is_mip or self.highs.getBasis().valid:
             return False
-        basis = self.warm_starts.basis_for(WarmStarts.structure(self))
+        basis = self.warm_starts.basis_for(self.structure)
         if basis is None:
             return False
         return self.highs.setBasis(basis) == highspy.HighsStatus.kOk

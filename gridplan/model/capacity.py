@@ -22,22 +22,24 @@ from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_facto
 KW_PER_MW = 1000.0
 
 
-def existing_mw(asset: Asset, year: int, policies=()) -> float:
-    """Existing capacity of ``asset`` in service in ``year`` (MW).
+def standing_blocks(asset: Asset, year: int, policies=()) -> list:
+    """Existing blocks of ``asset`` in service in ``year``.
 
     Blocks count until their ``retire_year``; those that a retirement rule
     among ``policies`` takes out count until the rule's year.
     """
-    return _standing_mw(asset.existing, year) - rule_retired_mw(policies, asset, year)
+    ruled = {id(u) for rule, blocks in retirement_rules(policies, asset) if year >= rule.year for u in blocks}
+    return [u for u in asset.existing if _in_lifetime(u, year) and id(u) not in ruled]
+
+
+def existing_mw(asset: Asset, year: int, policies=()) -> float:
+    """Existing capacity of ``asset`` in service in ``year`` (MW); see :func:`standing_blocks`."""
+    return sum(u.mw for u in standing_blocks(asset, year, policies))
 
 
 def existing_mwh(asset: Asset, year: int, default_duration_h: float) -> float:
     """Existing storage energy still in service in ``year`` (MWh)."""
-    return sum(
-        (u.mwh if u.mwh is not None else u.mw * default_duration_h)
-        for u in asset.existing
-        if u.retire_year is None or year < u.retire_year
-    )
+    return sum((u.mwh if u.mwh is not None else u.mw * default_duration_h) for u in standing_blocks(asset, year))
 
 
 def retirement_rules(policies, asset: Asset) -> list[tuple[object, list]]:
@@ -49,13 +51,17 @@ def retirement_rules(policies, asset: Asset) -> list[tuple[object, list]]:
     ]
 
 
-def _standing_mw(blocks, year: int) -> float:
-    return sum(u.mw for u in blocks if u.retire_year is None or year < u.retire_year)
+def _in_lifetime(unit, year: int) -> bool:
+    return unit.retire_year is None or year < unit.retire_year
+
+
+def _lifetime_mw(blocks, year: int) -> float:
+    return sum(u.mw for u in blocks if _in_lifetime(u, year))
 
 
 def rule_retired_mw(policies, asset: Asset, year: int) -> float:
     """Existing MW of ``asset`` that would still stand in ``year`` but that retirement rules take out."""
-    return sum(_standing_mw(blocks, year) for policy, blocks in retirement_rules(policies, asset) if year >= policy.year)
+    return sum(_lifetime_mw(blocks, year) for policy, blocks in retirement_rules(policies, asset) if year >= policy.year)
 
 
 def build_years(asset: Asset, years: list[int]) -> list[int]:
@@ -103,7 +109,9 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
     for y in years:
         standing = [v for v in vintages if alive(v, asset.lifetime_years, y)]
         kept_y = [var[y] for var in kept if y in var.index_set()]
-        cap = existing_mw(asset, y, ctx.data.case.policies) + sum(new[v] for v in standing) + sum(kept_y)
+        existing = existing_mw(asset, y, ctx.data.case.policies)
+        added = sum(new[v] for v in standing) + sum(kept_y)
+        cap = existing + added
         caps[y] = cap
         annuity = sum(
             crf * value_in_year(asset.capex_cny_per_kw, v, 0.0) * KW_PER_MW * COST_SCALE * new[v] for v in standing
@@ -116,9 +124,7 @@ def add_capacity(ctx: ModelContext, asset: Asset, family: str) -> dict[int, obje
         if limit is not None and (standing or kept_y):
             # Limits what may be added (built or kept) to what already stands; existing capacity above
             # the limit is not a reason for infeasibility.
-            fixed_part = existing_mw(asset, y, ctx.data.case.policies)
-            added = sum(new[v] for v in standing) + sum(kept_y)
-            m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=added <= max(0.0, limit - fixed_part)))
+            m.add_component(f"max_total_mw__{asset.name}__{y}", pyo.Constraint(expr=added <= max(0.0, limit - existing)))
     caps = one_term_per_year(ctx, f"capacity_mw__{asset.name}", caps)
     for y in years:
         ctx.capacity[(asset.name, y)] = caps[y]
@@ -138,7 +144,7 @@ def _kept_capacity(ctx: ModelContext, asset: Asset) -> list:
         after = [y for y in ctx.years if y >= policy.year]
         if not after:
             continue
-        var = pyo.Var(after, within=pyo.NonNegativeReals, bounds=lambda _m, y, b=blocks: (0.0, _standing_mw(b, y)))
+        var = pyo.Var(after, within=pyo.NonNegativeReals, bounds=lambda _m, y, b=blocks: (0.0, _lifetime_mw(b, y)))
         m.add_component(f"kept_mw__{policy.name}", var)
         if len(after) > 1:
             m.add_component(f"kept_mw_falls__{policy.name}",

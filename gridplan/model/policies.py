@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from gridplan.model.capacity import alive, retirement_rules
+from gridplan.model.capacity import alive, standing_blocks
 from gridplan.model.core import COST_SCALE, ModelContext
 
 
@@ -119,11 +119,9 @@ def new_since(ctx: ModelContext, asset: str, since_year: int, year: int, energy:
     built = sum(
         table[(asset, v)] for v in ctx.years if since_year <= v <= year and alive(v, case_asset.lifetime_years, year)
     )
-    ruled = {id(u) for rule, blocks in retirement_rules(ctx.data.case.policies, case_asset) if year >= rule.year for u in blocks}
-    for unit in case_asset.existing:
-        if id(unit) in ruled:  # retired by a plan's rule (what the model keeps of it is not new)
-            continue
-        if unit.built_year is not None and unit.built_year >= since_year and (unit.retire_year is None or year < unit.retire_year):
+    # Blocks a plan's rule retired do not count: what the model keeps of them is not new.
+    for unit in standing_blocks(case_asset, year, ctx.data.case.policies):
+        if unit.built_year is not None and unit.built_year >= since_year:
             if energy:
                 built += unit.mwh if unit.mwh is not None else unit.mw * getattr(case_asset, "min_duration_h", 0.0)
             else:
