@@ -20,6 +20,10 @@ Points, each solved in its own Python process (peak RSS is that process's):
   name as a group, so policies naming assets still match); a retirement
   rule is copied for each clone of its generator.
 
+HiGHS time includes gridplan's block start (``--block-start``, default
+auto: see gridplan/blockstart.py), whose blocks' iterations are listed
+beside the finish's.
+
 Timings per point: inputs (weather, profiles, demand), build (pyomo model),
 compile (LinearStandardFormCompiler for the pyomo rows, plus the array rows), handoff (``Highs.passModel``), HiGHS run,
 readback (values and duals back into pyomo), total; plus LP size and the
@@ -113,7 +117,7 @@ def first_hours(data, n_hours: int):
 
 
 def run_point(case_path: str, hours: int, nodes: int, years: int, method: str, link_mw: float,
-              time_limit: float | None) -> dict:
+              time_limit: float | None, block_start: str = "auto") -> dict:
     from gridplan.api import restrict
     from gridplan.case import load_case
     from gridplan.highs import HighsSession, SolveOptions
@@ -129,7 +133,7 @@ def run_point(case_path: str, hours: int, nodes: int, years: int, method: str, l
     c1, t1 = time.process_time(), time.perf_counter()
     ctx = build_model(data)
     c2, t2 = time.process_time(), time.perf_counter()
-    session = HighsSession(ctx.model, SolveOptions(method=method, time_limit_s=time_limit))
+    session = HighsSession(ctx.model, SolveOptions(method=method, time_limit_s=time_limit, block_start=block_start))
     c3 = time.process_time()
     run = session.highs.run
     cpu_run = {}
@@ -146,7 +150,7 @@ def run_point(case_path: str, hours: int, nodes: int, years: int, method: str, l
     info = session.highs.getInfo()
     return {
         "hours": hours * len(case.years), "hours_per_year": hours, "years": len(case.years), "nodes": nodes,
-        "method": method, "status": out.status, "objective": out.objective,
+        "method": method, "block_start": out.block_start, "status": out.status, "objective": out.objective,
         "timings": {"inputs": t1 - t0, "build": t2 - t1, "compile": out.timings_s["compile"],
                     "handoff": out.timings_s["handoff"], "solve": out.timings_s["solve"],
                     "readback": out.timings_s["readback"], "total": t3 - t0},
@@ -179,6 +183,9 @@ def table(results: list[dict]) -> str:
             continue
         t, s, it = r["timings"], r["size"], r["iterations"]
         iters = it["simplex"] if r["method"] == "simplex" else f"{it['ipm']} ipm + {it['crossover']} crossover"
+        if r.get("block_start"):  # blocks' iterations and seconds (inside HiGHS s), then the finish's
+            b = r["block_start"]
+            iters = f"{b['blocks']} blocks: {b['iterations']} in {b['seconds']:.1f} s; finish {iters}"
         lines.append(
             f"| {r['hours']} | {r['years']} | {r['nodes']} | {s['cols']:,} | {s['rows']:,} | {s['nnz']:,} | "
             f"{t['inputs']:.2f} | {t['build']:.2f} | {t['compile']:.2f} | {t['handoff']:.2f} | {t['solve']:.1f} | "
@@ -199,22 +206,24 @@ def main(argv=None) -> int:
     ap.add_argument("--link-mw", type=float, default=2000.0, help="capacity of each link between clones, MW")
     ap.add_argument("--method", default="simplex", help="HiGHS method (gridplan's: simplex, ipm, pdlp, choose)")
     ap.add_argument("--time-limit", type=float, default=900.0, help="HiGHS time limit per point, s")
+    ap.add_argument("--block-start", default="auto", help="gridplan's block start: auto (default), on or off")
     ap.add_argument("--json", default=None, help="write the results to this JSON file")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         h, k, y = (int(x) for x in args.worker.split(","))
-        out = run_point(args.case, h, k, y, args.method, args.link_mw, args.time_limit)
+        out = run_point(args.case, h, k, y, args.method, args.link_mw, args.time_limit, args.block_start)
         print("RESULT " + json.dumps(out))
         return 0
     args.hours = [int(x) for x in args.hours.split(",") if x]
     args.nodes = [int(x) for x in args.nodes.split(",") if x]
-    print(f"# {args.case}, method {args.method}; {os.cpu_count()} cpus; load {loadavg()}; "
+    print(f"# {args.case}, method {args.method}, block start {args.block_start}; {os.cpu_count()} cpus; load {loadavg()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     results = []
     for h, k, y in points(args):
         cmd = [sys.executable, str(Path(__file__).resolve()), args.case, "--worker", f"{h},{k},{y}",
-               "--method", args.method, "--link-mw", str(args.link_mw), "--time-limit", str(args.time_limit)]
+               "--method", args.method, "--link-mw", str(args.link_mw), "--time-limit", str(args.time_limit),
+               "--block-start", args.block_start]
         load = loadavg()
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(REPO))
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]

@@ -15,7 +15,7 @@ from pathlib import Path
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions, WarmStarts
-from gridplan.options import DEFAULT_SIMPLEX_PRICING
+from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_SIMPLEX_PRICING
 from gridplan.inputs import prepare
 from gridplan.model.core import ModelContext, build_model
 from gridplan.result import Result, collect, compare_with_mip, lp_relaxation_summary
@@ -57,7 +57,8 @@ class Built:
         timings["solve"] = outcome.timings_s["solve"]
         options = {"method": opts.method, "simplex_pricing": opts.simplex_pricing, "highs_options": dict(opts.extra),
                    "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
-                   "threads": opts.threads, "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days,
+                   "threads": opts.threads, "block_start": opts.block_start, "block_hours": opts.block_hours,
+                   "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days,
                    "years": list(self.case.years), "dropped_policies": list(self.drop_policies),
                    "pathway": "perfect_foresight", "mip": bool(self.ctx.mip)}
         result = collect(self.ctx, outcome, timings, options)
@@ -100,6 +101,8 @@ def solve(
     compare_lp: bool = True,
     warm_starts: WarmStarts | None = None,
     compare_full: bool = False,
+    block_start: str = "auto",
+    block_hours: int = DEFAULT_BLOCK_HOURS,
 ) -> Result:
     """Build and solve a case.
 
@@ -134,6 +137,13 @@ def solve(
         With ``rep_days``: also solve the full modelled year and state the
         error of the total cost and of every capacity
         (``result.rep_days_check``, see :mod:`gridplan.rep_check`).
+    block_start, block_hours : optional
+        How a cold simplex solve starts (see :mod:`gridplan.blockstart`):
+        ``auto`` races a cold start against a start from the joined bases
+        of windows of ``block_hours`` hours solved in parallel (large LPs,
+        two cores or more) and keeps the first optimum; ``on`` always starts
+        from the windows; ``off`` always starts cold. The result's
+        ``solver["block_start"]`` says what ran and which side won.
     warm_starts : WarmStarts, optional
         Start an LP from the optimal basis of an earlier solve of the same
         structure (a sweep neighbour), and remember this one's; the result's
@@ -148,7 +158,8 @@ def solve(
     built = build(case, year=year, days=days, start=start, rep_days=rep_days, drop_policies=drop_policies,
                   fixed_builds=fixed_builds, mip=mip)
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose,
-                        simplex_pricing=simplex_pricing, extra=dict(highs_options or {}))
+                        simplex_pricing=simplex_pricing, extra=dict(highs_options or {}),
+                        block_start=block_start, block_hours=block_hours)
     session = HighsSession(built.ctx.model, opts, warm_starts)
     relaxation = None
     if session.is_mip and compare_lp:
@@ -162,7 +173,8 @@ def solve(
 
         full = solve(case, year=year, days=days, start=start, method=method, time_limit_s=time_limit_s,
                      mip_gap=mip_gap, threads=threads, drop_policies=drop_policies, fixed_builds=fixed_builds, mip=mip,
-                     verbose=verbose, simplex_pricing=simplex_pricing, highs_options=highs_options, compare_lp=False)
+                     verbose=verbose, simplex_pricing=simplex_pricing, highs_options=highs_options, compare_lp=False,
+                     block_start=block_start, block_hours=block_hours)
         if result.objective_cny is not None and full.objective_cny is not None:
             result.rep_days_check = compare_with_full_year(result, full)
     return result

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridplan.errors import GridplanError, InputError, InputErrors
-from gridplan.options import DEFAULT_METHOD, DEFAULT_SIMPLEX_PRICING
+from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_METHOD, DEFAULT_SIMPLEX_PRICING
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
 console = Console(stderr=True)
@@ -106,6 +106,10 @@ def solve(
     simplex_pricing: str = typer.Option(DEFAULT_SIMPLEX_PRICING, "--simplex-pricing",
                                         help="Dual simplex pricing for LPs: dantzig (measured fastest here), devex, steepest or choose."),
     highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
+    block_start: str = typer.Option("auto", "--block-start",
+                                    help="auto: race a cold simplex start against a start from windows of hours solved in "
+                                         "parallel (large LPs, 2+ cores); on: always start from the windows; off: always cold."),
+    block_hours: int = typer.Option(DEFAULT_BLOCK_HOURS, "--block-hours", min=1, help="Modelled hours per block of --block-start."),
 ) -> None:
     """Find the least-cost capacity mix and its hourly operation; write the results."""
     import gridplan
@@ -119,7 +123,8 @@ def solve(
             extra = {"compare_full": True} if compare_full and not myopic else {}
             result = run(c, year=year, days=days, start=start, rep_days=rep_days, method=method,
                          time_limit_s=time_limit, mip_gap=mip_gap, threads=threads, mip=mip,
-                         simplex_pricing=simplex_pricing, highs_options=_highs_options(highs_option), **extra)
+                         simplex_pricing=simplex_pricing, highs_options=_highs_options(highs_option),
+                         block_start=block_start, block_hours=block_hours, **extra)
         with console.status("Checking the solution ..."):
             require_feasible(result, c, year=year, days=days, start=start, rep_days=rep_days, threads=threads)
         folder = gridplan.write_result(result, out_dir)
@@ -209,7 +214,13 @@ def _print_summary(result) -> None:
             f"imports {_pct(k['import_share'])} % of demand, emissions {k['emissions_t'] / 1e6:,.2f} Mt CO2"
         )
     t = s["timings_s"]
-    out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s, total {t.get('total', 0):.1f} s")
+    block = (s.get("solver") or {}).get("block_start")
+    how = ""
+    if block and block.get("won") is not None:
+        how = f" (raced: {'the block start' if block['won'] else 'the cold start'} won)"
+    elif block:
+        how = f" (block start: {block['blocks']} windows)"
+    out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s{how}, total {t.get('total', 0):.1f} s")
 
 
 def _pct(share: float) -> str:

@@ -25,7 +25,7 @@ from pyomo.common.dependencies import scipy_available
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from gridplan.errors import InputError
-from gridplan.options import DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions  # noqa: F401  (re-exported)
+from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions  # noqa: F401  (re-exported)
 
 @dataclass
 class SolveOutcome:
@@ -46,6 +46,8 @@ class SolveOutcome:
     iterations: dict = field(default_factory=dict)
     #: the run started from the optimal basis of an earlier, structurally identical LP
     warm_started: bool = False
+    #: what the block start did (``gridplan.blockstart.BlockStartReport.as_dict``), or None
+    block_start: dict | None = None
 
 
 def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,6 +110,8 @@ class CompiledLP:
     eliminated_vars: list
     integer: np.ndarray
     blocks: list = field(default_factory=list)  # (RowBlock, first row)
+    #: per hourly variable: ({year: position of each hour's element, −1 absent}, LP column of each element, −1 none)
+    hourly: list = field(default_factory=list)
 
 
 def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
@@ -132,9 +136,9 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(len(columns))
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
 
-    placed = []
+    placed, hourly = [], []
     if blocks(model):
-        B, b_lo, b_hi, placed = _block_matrix(blocks(model), columns, first_row=n_rows)
+        B, b_lo, b_hi, placed, hourly = _block_matrix(blocks(model), columns, first_row=n_rows)
         pad = np.full(len(columns) - A.shape[1], A.indptr[-1])  # columns first met in array rows are empty above
         A = sp.vstack([sp.csc_matrix((A.data, A.indices, np.concatenate([A.indptr, pad])), shape=(n_rows, len(columns))), B],
                       format="csc")
@@ -157,7 +161,7 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     return CompiledLP(lp=lp, columns=columns, pyomo_rows=list(info.rows), eliminated_vars=list(info.eliminated_vars),
-                      integer=integer, blocks=placed)
+                      integer=integer, blocks=placed, hourly=hourly)
 
 
 def _block_matrix(row_blocks, columns: list, first_row: int):
@@ -222,7 +226,20 @@ def _block_matrix(row_blocks, columns: list, first_row: int):
                       shape=(offset, len(columns))).tocsc()  # repeated (row, column) pairs add up
     B.sum_duplicates()
     B.eliminate_zeros()
-    return B, np.concatenate(lows), np.concatenate(highs), placed
+    hourly = []
+    for table in {id(t): t for b in row_blocks for g in b.groups for t in _tables(g)}.values():
+        cols = table_columns.get(id(table))
+        if cols is not None:
+            for i in np.flatnonzero(cols == -3):  # an element no array row uses may still be a column
+                cols[i] = column_of.get(id(table.values[i]), -1)
+            hourly.append((table.positions_by_year, np.where(cols < 0, -1, cols)))
+    return B, np.concatenate(lows), np.concatenate(highs), placed, hourly
+
+
+def _tables(group) -> list:
+    from gridplan.model.rows import HourlyTerm
+
+    return [term.table for term in group.terms if isinstance(term, HourlyTerm)]
 
 
 def _status_name(status) -> str:
@@ -333,7 +350,23 @@ class HighsSession:
             # A valid basis is worth more than interior point on a re-solve.
             h.setOptionValue("solver", "simplex")
         t0 = time.perf_counter()
-        h.run()
+        block = None
+        mode = None if warm_started else self._block_mode()
+        if mode == "race":
+            winner, block = self._blockstart().race(h, self.lp, self._block_tags, self._configure, self._workers,
+                                                    after_s=self._blockstart().RACE_AFTER_S)
+            if winner is not h:  # the block start won: its instance holds the optimum from now on
+                self.highs = h = winner
+        else:
+            if mode == "on":
+                block = self._blockstart().block_start(h, self.lp, self._block_tags(), self._configure, self._workers)
+            if block is not None and self.options.time_limit_s:  # the limit holds for blocks and finish together
+                h.setOptionValue("time_limit", max(1.0, float(self.options.time_limit_s) - block.seconds))
+            try:
+                h.run()
+            finally:
+                if block is not None and self.options.time_limit_s:
+                    h.setOptionValue("time_limit", float(self.options.time_limit_s))
         t1 = time.perf_counter()
         status = h.getModelStatus()
         name = _status_name(status)
@@ -371,6 +404,7 @@ class HighsSession:
         )
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
         outcome.warm_started = warm_started
+        outcome.block_start = block.as_dict() if block is not None else None
         outcome.iterations = {  # HiGHS reports -1 for a method that did not run
             "simplex": max(0, int(sol_info.simplex_iteration_count)),
             "ipm": max(0, int(sol_info.ipm_iteration_count)),
@@ -403,6 +437,41 @@ class HighsSession:
         if basis is None:
             return False
         return self.highs.setBasis(basis) == highspy.HighsStatus.kOk
+
+    @staticmethod
+    def _blockstart():
+        from gridplan import blockstart
+
+        return blockstart
+
+    def _block_mode(self) -> str | None:
+        """How this cold solve starts: ``race`` (cold against a block start), ``on`` (block start) or None (cold).
+
+        See ``gridplan.blockstart``: only a gridplan model's LP (not a MIP,
+        nor its relaxation) solved by simplex from no basis; ``auto`` races on LPs of at least
+        ``blockstart.MIN_ROWS`` rows when there are two cores or more.
+        """
+        opts = self.options
+        if (opts.block_start == "off" or getattr(self.model, "T", None) is None or self.integer.any()
+                or opts.method != "simplex" or self.highs.getBasis().valid):
+            return None
+        if opts.block_start == "on":
+            return "on"
+        return "race" if self._workers >= 2 and self.lp.num_row_ >= self._blockstart().MIN_ROWS else None
+
+    @property
+    def _workers(self) -> int:
+        return self._blockstart().workers(self.options.threads)
+
+    def _configure(self) -> highspy.Highs:
+        return _configured_highs(self.options)
+
+    def _block_tags(self) -> np.ndarray:
+        """The window of hours (block) of each column, for a block start."""
+        bs = self._blockstart()
+        years = sorted({y for by_year, _ in self.compiled.hourly for y in by_year})
+        return bs.column_blocks(self.lp.num_col_, self.compiled.hourly,
+                                bs.hour_blocks(years, len(self.model.T), self.options.block_hours))
 
     def run_relaxation(self) -> SolveOutcome:
         """Solve the MIP's LP relaxation (every integer made continuous) and write its values back.
@@ -441,7 +510,8 @@ class HighsSession:
 def _configured_highs(options: SolveOptions, mip: bool = False) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose))
-    for name, value, allowed in (("method", options.method, METHODS), ("simplex_pricing", options.simplex_pricing, SIMPLEX_PRICING)):
+    for name, value, allowed in (("method", options.method, METHODS), ("simplex_pricing", options.simplex_pricing, SIMPLEX_PRICING),
+                                 ("block_start", options.block_start, BLOCK_START)):
         if value not in allowed:
             raise InputError("solver options", name, f"{value!r} is not one of {', '.join(allowed)}", f"give one of {', '.join(allowed)}")
     h.setOptionValue("solver", METHODS[options.method])

@@ -20,6 +20,12 @@ SIMPLEX_PRICING = {"choose": -1, "dantzig": 0, "devex": 1, "steepest": 2}
 #: iterations win on these LPs, whose many hourly rows each move little per pivot.
 DEFAULT_SIMPLEX_PRICING = "dantzig"
 
+#: Choices of :attr:`SolveOptions.block_start`.
+BLOCK_START = ("auto", "on", "off")
+
+#: Modelled hours per block of a block start: a quarter of a year (bench/README.md, "Block start").
+DEFAULT_BLOCK_HOURS = 2190
+
 
 @dataclass
 class SolveOptions:
@@ -47,6 +53,18 @@ class SolveOptions:
     extra : dict
         Any further HiGHS options by name (``{"presolve": "off"}``); they
         override gridplan's settings.
+    block_start : str
+        How a cold simplex solve of an LP starts (``gridplan.blockstart``):
+        ``auto`` (the default) starts cold and, once that has run
+        ``gridplan.blockstart.RACE_AFTER_S`` seconds, races it against a
+        start from the joined bases of windows of hours solved in parallel,
+        keeping the first optimum (LPs of at least
+        ``gridplan.blockstart.MIN_ROWS`` rows, machines with two cores or
+        more); ``on`` always starts from the windows; ``off`` always starts
+        cold.
+    block_hours : int
+        Modelled hours per block (each planning year is cut into
+        ``n_hours // block_hours`` windows).
     """
 
     method: str = DEFAULT_METHOD
@@ -57,3 +75,5 @@ class SolveOptions:
     verbose: bool = False
     simplex_pricing: str = DEFAULT_SIMPLEX_PRICING
     extra: dict = field(default_factory=dict)
+    block_start: str = "auto"
+    block_hours: int = DEFAULT_BLOCK_HOURS

@@ -417,6 +417,7 @@ def _solver_info(outcome: SolveOutcome) -> dict:
         "mip_bound": outcome.mip_bound,
         "iterations": outcome.iterations,
         "warm_started": outcome.warm_started,
+        "block_start": outcome.block_start,
     }
 
 

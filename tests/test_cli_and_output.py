@@ -97,6 +97,7 @@ def test_missing_case_file_is_one_line_and_exit_2(tmp_path):
     (["--simplex-pricing", "fastest"], "simplex_pricing: 'fastest' is not one of choose, dantzig, devex, steepest"),
     (["--highs-option", "presolve"], "--highs-option: 'presolve' is not NAME=VALUE"),
     (["--highs-option", "presolv=off"], "presolv: HiGHS rejects presolv='off'"),
+    (["--block-start", "always"], "block_start: 'always' is not one of auto, on, off"),
 ])
 def test_bad_solver_options_are_one_line_and_exit_2(make_case, tmp_path, args, says):
     run = _cli("solve", _small_case(make_case), "--out", tmp_path / "o", "--days", "1", *args)

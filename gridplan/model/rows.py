@@ -69,6 +69,11 @@ class VariableTable:
                 where = self._position[y] = np.full(size, -1, dtype=np.int64)
             where[t] = i
 
+    @property
+    def positions_by_year(self) -> dict[int, np.ndarray]:
+        """{year: position of the element of each hour (−1 where the variable leaves the hour out)}."""
+        return self._position
+
     def positions(self, year: int, hours: np.ndarray) -> np.ndarray:
         """Positions of ``var[year, h]`` for each of ``hours`` (−1 where the variable leaves the hour out)."""
         where = self._position.get(year)
