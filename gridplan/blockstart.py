@@ -70,10 +70,12 @@ CROSSING = -2
 class BlockStartReport:
     """What a block start did: blocks solved, their simplex iterations, seconds until the whole LP could start."""
 
+    #: block LPs run (a race may stop some)
     blocks: int = 0
+    #: seconds from the start until the joined basis was loaded (0 when it never was)
     seconds: float = 0.0
     iterations: int = 0
-    #: block LPs that did not reach an optimum (their statuses were not used)
+    #: block LPs that did not reach an optimum, or were stopped (their statuses were not used)
     not_optimal: int = 0
     workers: int = 1
     #: raced against a cold solve: whether the block start won (None: not raced)
@@ -248,9 +250,10 @@ def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_
     (highspy.Highs, BlockStartReport or None)
         The instance holding the result (``highs`` or the block side's), and
         the block side's report (``won`` says which side it was) when the
-        blocks were solved.
+        race started.
     """
     cold_side, block_side = Runs(), Runs()
+    report = BlockStartReport(workers=max(1, n_workers - 1))
 
     def cold():
         cold_side.run(highs)
@@ -259,12 +262,10 @@ def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_
     def blocks():
         finisher = configure()
         finisher.passModel(lp)
-        report = block_start(finisher, lp, block_tags(), configure, max(1, n_workers - 1), runs=block_side)
-        if report is None:
-            return None, None
+        if block_start(finisher, lp, block_tags(), configure, max(1, n_workers - 1), runs=block_side, report=report) is None:
+            return None
         ended = block_side.run(finisher)
-        optimal = ended and finisher.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        return (finisher if optimal else None), report
+        return finisher if ended and finisher.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
     pool = ThreadPoolExecutor(max_workers=2)
     try:
@@ -274,17 +275,15 @@ def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_
             return cold_done.result(), None
         blocks_done = pool.submit(blocks)
         wait([cold_done, blocks_done], return_when=FIRST_COMPLETED)
-        if blocks_done.done() and not cold_done.done() and blocks_done.result()[0] is not None:
+        if blocks_done.done() and not cold_done.done() and blocks_done.result() is not None:
             cold_side.stop()
             cold_done.result()
-            finisher, report = blocks_done.result()
             report.won = True
-            return finisher, report
+            return blocks_done.result(), report
         cold_done.result()  # the cold side ends first, or is all that is left
         block_side.stop()
-        _, report = blocks_done.result()
-        if report is not None:
-            report.won = False
+        blocks_done.result()
+        report.won = False
         return highs, report
     except BaseException:  # Ctrl-C or an error: stop both sides before leaving
         cold_side.stop()
@@ -295,7 +294,7 @@ def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_
 
 
 def block_start(highs: highspy.Highs, lp, col_tags: np.ndarray, configure, n_workers: int,
-                runs: Runs | None = None) -> BlockStartReport | None:
+                runs: Runs | None = None, report: BlockStartReport | None = None) -> BlockStartReport | None:
     """Load into ``highs`` (which holds ``lp``) a basis joined from the optimal bases of ``lp``'s blocks.
 
     Parameters
@@ -308,6 +307,8 @@ def block_start(highs: highspy.Highs, lp, col_tags: np.ndarray, configure, n_wor
         Block LPs solved at once.
     runs : Runs, optional
         Runs the block LPs, so that a race can stop them.
+    report : BlockStartReport, optional
+        Counts the block LPs (made here if not given); kept by the caller even when this returns None.
 
     Returns
     -------
@@ -321,7 +322,7 @@ def block_start(highs: highspy.Highs, lp, col_tags: np.ndarray, configure, n_wor
     A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
                       shape=(lp.num_row_, lp.num_col_))
     row_tags = row_blocks(A, col_tags)
-    report = BlockStartReport(workers=n_workers)
+    report = report if report is not None else BlockStartReport(workers=n_workers)
 
     def solve(k: int):
         rows = np.flatnonzero((row_tags == k) | (row_tags == SHARED))

@@ -89,6 +89,24 @@ def test_a_race_keeps_the_cold_optimum_with_its_prices_and_can_be_re_solved(monk
     assert again.block_start is None and again.objective == pytest.approx(cold.objective, rel=1e-9)
 
 
+def test_when_the_cold_start_wins_the_race_the_session_keeps_its_own_instance(monkeypatch):
+    import time
+
+    import gridplan.blockstart as blockstart
+
+    monkeypatch.setattr(blockstart, "MIN_ROWS", 0)
+    monkeypatch.setattr(blockstart, "RACE_AFTER_S", 0.0)
+    slow = blockstart.block_lp
+    monkeypatch.setattr(blockstart, "block_lp", lambda *a: time.sleep(1.0) or slow(*a))  # the blocks start late
+    session = _session("auto", threads=2)
+    own = session.highs
+    raced = session.run()
+    assert raced.block_start["won"] is False and session.highs is own
+    cold = _session("off").run(write_back=False)
+    assert raced.status == "optimal" and raced.iterations == cold.iterations  # the cold path, iteration for iteration
+    assert raced.block_start["not_optimal"] == raced.block_start["blocks"]  # stopped, not used
+
+
 def test_a_stopped_run_ends_at_once_without_an_optimum():
     """The losing side of a race is stopped through HiGHS's interrupt, not left to run."""
     import threading
