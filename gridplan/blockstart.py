@@ -25,13 +25,14 @@ The steps:
    status from its LP, a shared column is basic when it is basic in any
    block, crossing rows are basic. HiGHS takes the joined basis as *alien*
    and repairs it into a square one.
-6. The whole LP is solved by simplex from that basis, to the same optimum
-   as a cold start (without presolve, which a given basis rules out).
+6. The whole LP is solved by dual simplex from that basis (Devex pricing,
+   :data:`FINISH_PRICING`), to the same optimum as a cold start (without
+   presolve, which a given basis rules out).
 
 Whether it pays depends on the case (bench/README.md, "Block start"): it
-cut the long simplex paths of Ruijin 2030 (131 → 42 s) and of Jieyang's
-two years (322 → 51 s), but the finish from the joined windows cost
-Zhuhai's two years 100 s against 33 s cold, and Zhaoqing lost a little.
+cut the long simplex paths of Ruijin 2030 (131 → 25 s) and of Jieyang's
+two years (322 → 58 s), but the finish from the joined windows cost
+Zhuhai's two years 71 s against 33 s cold, and Zhaoqing lost a little.
 No measure taken before the solve tells the two kinds apart. So the
 default (``auto``, :func:`race`) starts cold; a cold solve still running
 after :data:`RACE_AFTER_S` seconds is raced against a block start on the
@@ -61,6 +62,12 @@ MIN_ROWS = 100_000
 #: long (seconds): the shipped cases that the block start slows (Dongguan's and Zhaoqing's pathways)
 #: solve cold within it, while those it speeds up run for minutes (bench/README.md, "Block start").
 RACE_AFTER_S = 10.0
+
+#: Dual simplex pricing (HiGHS ``simplex_dual_edge_weight_strategy``) of the finish from a joined
+#: basis: Devex. Against Dantzig, gridplan's choice for cold solves, it finished faster on 8 of the
+#: 10 shipped LPs, e.g. Ruijin 2030 in 21 s against 41 s and Zhuhai's two years in 59 s against 94 s
+#: (bench/README.md, "Block start").
+FINISH_PRICING = 1
 
 SHARED = -1
 CROSSING = -2
@@ -264,6 +271,7 @@ def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_
         finisher.passModel(lp)
         if block_start(finisher, lp, block_tags(), configure, max(1, n_workers - 1), runs=block_side, report=report) is None:
             return None
+        finisher.setOptionValue("simplex_dual_edge_weight_strategy", FINISH_PRICING)
         ended = block_side.run(finisher)
         return finisher if ended and finisher.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 

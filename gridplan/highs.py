@@ -357,16 +357,21 @@ class HighsSession:
                                                     after_s=self._blockstart().RACE_AFTER_S)
             if winner is not h:  # the block start won: its instance holds the optimum from now on
                 self.highs = h = winner
+                self._own_pricing(h)
         else:
             if mode == "on":
                 block = self._blockstart().block_start(h, self.lp, self._block_tags(), self._configure, self._workers)
-            if block is not None and self.options.time_limit_s:  # the limit holds for blocks and finish together
-                h.setOptionValue("time_limit", max(1.0, float(self.options.time_limit_s) - block.seconds))
+            if block is not None:
+                h.setOptionValue("simplex_dual_edge_weight_strategy", self._blockstart().FINISH_PRICING)
+                if self.options.time_limit_s:  # the limit holds for blocks and finish together
+                    h.setOptionValue("time_limit", max(1.0, float(self.options.time_limit_s) - block.seconds))
             try:
                 h.run()
             finally:
-                if block is not None and self.options.time_limit_s:
-                    h.setOptionValue("time_limit", float(self.options.time_limit_s))
+                if block is not None:
+                    self._own_pricing(h)
+                    if self.options.time_limit_s:
+                        h.setOptionValue("time_limit", float(self.options.time_limit_s))
         t1 = time.perf_counter()
         status = h.getModelStatus()
         name = _status_name(status)
@@ -465,6 +470,11 @@ class HighsSession:
 
     def _configure(self) -> highspy.Highs:
         return _configured_highs(self.options)
+
+    def _own_pricing(self, h: highspy.Highs) -> None:
+        """Give ``h`` back this session's pricing after a block start's finish (for later re-solves)."""
+        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[self.options.simplex_pricing])
+        _apply_user_options(h, self.options)
 
     def _block_tags(self) -> np.ndarray:
         """The window of hours (block) of each column, for a block start."""
