@@ -59,8 +59,9 @@ import scipy.sparse as sp
 #: (bench/README.md, "Block start"), not worth a second copy of the LP in memory.
 MIN_ROWS = 100_000
 #: With ``block_start="auto"``, the block start joins the race only once a cold solve has run this
-#: long (seconds): the shipped cases that the block start slows (Dongguan's and Zhaoqing's pathways)
-#: solve cold within it, while those it speeds up run for minutes (bench/README.md, "Block start").
+#: long (seconds). Solves that end within it (Dongguan, mostly Zhaoqing) gain little from a block
+#: start or lose, and racing them costs both sides speed; those it speeds up most (Ruijin, Jieyang)
+#: run for minutes (bench/README.md, "Block start").
 RACE_AFTER_S = 10.0
 
 #: Dual simplex pricing (HiGHS ``simplex_dual_edge_weight_strategy``) of the finish from a joined
