@@ -48,6 +48,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -268,13 +269,19 @@ def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_
         return highs
 
     def blocks():
-        finisher = configure()
-        finisher.passModel(lp)
-        if block_start(finisher, lp, block_tags(), configure, max(1, n_workers - 1), runs=block_side, report=report) is None:
+        try:
+            finisher = configure()
+            finisher.passModel(lp)
+            if block_start(finisher, lp, block_tags(), configure, max(1, n_workers - 1), runs=block_side,
+                           report=report) is None:
+                return None
+            finisher.setOptionValue("simplex_dual_edge_weight_strategy", FINISH_PRICING)
+            ended = block_side.run(finisher)
+            return finisher if ended and finisher.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
+        except Exception as exc:  # the race's optional side: the cold solve goes on, and the failure is shown
+            warnings.warn(f"block start failed ({type(exc).__name__}: {exc}); the cold solve goes on", RuntimeWarning,
+                          stacklevel=1)
             return None
-        finisher.setOptionValue("simplex_dual_edge_weight_strategy", FINISH_PRICING)
-        ended = block_side.run(finisher)
-        return finisher if ended and finisher.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
     pool = ThreadPoolExecutor(max_workers=2)
     try:

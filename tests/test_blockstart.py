@@ -107,6 +107,21 @@ def test_when_the_cold_start_wins_the_race_the_session_keeps_its_own_instance(mo
     assert raced.block_start["not_optimal"] == raced.block_start["blocks"]  # stopped, not used
 
 
+def test_a_failing_block_side_leaves_the_cold_solve_to_finish_and_says_so(monkeypatch):
+    import gridplan.blockstart as blockstart
+
+    monkeypatch.setattr(blockstart, "MIN_ROWS", 0)
+    monkeypatch.setattr(blockstart, "RACE_AFTER_S", 0.0)
+
+    def broken(*_args):
+        raise MemoryError("no room for a block")
+
+    monkeypatch.setattr(blockstart, "block_lp", broken)
+    with pytest.warns(RuntimeWarning, match="block start failed \\(MemoryError: no room for a block\\); the cold solve goes on"):
+        raced = _session("auto", threads=2).run(write_back=False)
+    assert raced.status == "optimal" and raced.block_start["won"] is False
+
+
 def test_a_stopped_run_ends_at_once_without_an_optimum():
     """The losing side of a race is stopped through HiGHS's interrupt, not left to run."""
     import threading
