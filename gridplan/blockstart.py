@@ -56,6 +56,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from gridplan.highs import highs_lp
+
 #: With ``block_start="auto"``, smaller LPs are solved cold alone: they take a few seconds at most
 #: (bench/README.md, "Block start"), not worth a second copy of the LP in memory.
 MIN_ROWS = 100_000
@@ -155,19 +157,8 @@ def row_blocks(A: sp.csc_matrix, col_tags: np.ndarray) -> np.ndarray:
 
 def block_lp(lp, A: sp.csc_matrix, rows: np.ndarray, cols: np.ndarray):
     """The LP on ``rows`` and ``cols`` of ``lp`` (whose matrix is ``A``), as a ``highspy.HighsLp``."""
-    sub = A[rows][:, cols].tocsc()
-    out = highspy.HighsLp()
-    out.num_col_, out.num_row_ = len(cols), len(rows)
-    out.col_cost_ = np.asarray(lp.col_cost_)[cols]
-    out.col_lower_ = np.asarray(lp.col_lower_)[cols]
-    out.col_upper_ = np.asarray(lp.col_upper_)[cols]
-    out.row_lower_ = np.asarray(lp.row_lower_)[rows]
-    out.row_upper_ = np.asarray(lp.row_upper_)[rows]
-    out.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    out.a_matrix_.start_ = sub.indptr.astype(np.int32)
-    out.a_matrix_.index_ = sub.indices.astype(np.int32)
-    out.a_matrix_.value_ = sub.data.astype(float)
-    return out
+    return highs_lp(np.asarray(lp.col_cost_)[cols], np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols],
+                    np.asarray(lp.row_lower_)[rows], np.asarray(lp.row_upper_)[rows], A[rows][:, cols].tocsc())
 
 
 def workers(threads: int | None) -> int:

@@ -145,23 +145,29 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
         row_lo, row_hi = np.concatenate([row_lo, b_lo]), np.concatenate([row_hi, b_hi])
         c = np.concatenate([c, np.zeros(len(columns) - len(c))])
     col_lo, col_hi, integer = _bounds(columns)
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(columns)
-    lp.num_row_ = A.shape[0]
-    lp.col_cost_ = c
-    lp.offset_ = offset
-    lp.col_lower_ = col_lo
-    lp.col_upper_ = col_hi
-    lp.row_lower_ = row_lo
-    lp.row_upper_ = row_hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
+    lp = highs_lp(c, col_lo, col_hi, row_lo, row_hi, A, offset)
     if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     return CompiledLP(lp=lp, columns=columns, pyomo_rows=list(info.rows), eliminated_vars=list(info.eliminated_vars),
                       integer=integer, blocks=placed, hourly=hourly)
+
+
+def highs_lp(cost, col_lower, col_upper, row_lower, row_upper, A: sp.csc_matrix, offset: float = 0.0):
+    """A ``highspy.HighsLp`` from arrays: costs and column bounds per column, row bounds per row, ``A`` column-wise."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = A.shape[0]
+    lp.col_cost_ = cost
+    lp.offset_ = offset
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    return lp
 
 
 def _block_matrix(row_blocks, columns: list, first_row: int):
@@ -179,14 +185,15 @@ def _block_matrix(row_blocks, columns: list, first_row: int):
             columns.append(v)
         return j
 
-    # Per hourly variable: the column of each element (−2 fixed, −3 not numbered yet).
-    table_columns: dict[int, np.ndarray] = {}
+    # Per hourly variable: its table and the column of each element (−2 fixed, −3 not numbered yet).
+    table_columns: dict[int, tuple] = {}
 
     def columns_at(table, positions: np.ndarray) -> np.ndarray:
-        cols = table_columns.get(id(table))
+        _, cols = table_columns.get(id(table), (None, None))
         if cols is None:
             known = column_of.get
-            cols = table_columns[id(table)] = np.array([known(id(v), -3) for v in table.values], dtype=np.int64)
+            cols = np.array([known(id(v), -3) for v in table.values], dtype=np.int64)
+            table_columns[id(table)] = (table, cols)
         for i in np.unique(positions[cols[positions] == -3]):  # first met here: a new column, or a fixed variable
             cols[i] = column(table.values[i])
         return cols[positions]
@@ -227,19 +234,11 @@ def _block_matrix(row_blocks, columns: list, first_row: int):
     B.sum_duplicates()
     B.eliminate_zeros()
     hourly = []
-    for table in {id(t): t for b in row_blocks for g in b.groups for t in _tables(g)}.values():
-        cols = table_columns.get(id(table))
-        if cols is not None:
-            for i in np.flatnonzero(cols == -3):  # an element no array row uses may still be a column
-                cols[i] = column_of.get(id(table.values[i]), -1)
-            hourly.append((table.positions_by_year, np.where(cols < 0, -1, cols)))
+    for table, cols in table_columns.values():
+        for i in np.flatnonzero(cols == -3):  # an element no array row uses may still be a column
+            cols[i] = column_of.get(id(table.values[i]), -1)
+        hourly.append((table.positions_by_year, np.where(cols < 0, -1, cols)))
     return B, np.concatenate(lows), np.concatenate(highs), placed, hourly
-
-
-def _tables(group) -> list:
-    from gridplan.model.rows import HourlyTerm
-
-    return [term.table for term in group.terms if isinstance(term, HourlyTerm)]
 
 
 def _status_name(status) -> str:
@@ -445,6 +444,7 @@ class HighsSession:
 
     @staticmethod
     def _blockstart():
+        # Imported here: gridplan.blockstart builds its LPs with this module's highs_lp.
         from gridplan import blockstart
 
         return blockstart
