@@ -1,19 +1,19 @@
 """Block start against a cold start, on the shipped city cases at 8760 h (gridplan.blockstart).
 
-    python bench/block_start.py [--cases dongguan,zhaoqing] [--horizons pathway,last] [--modes off,on,auto]
-                                [--block-hours 2190] [--json out.json]
+    python bench/block_start.py [--cases dongguan,zhaoqing] [--horizons pathway,last] [--modes off,auto]
+                                [--block-hours 1095] [--json out.json]
 
 Each point (case, horizon, mode) is solved in its own Python process, so
 that one point's memory and threads do not touch the next. ``pathway`` is
 every planning year together (the case as ``gridplan solve`` runs it);
 ``last`` is the last planning year alone. Modes are gridplan's
-``--block-start``: ``off`` (cold), ``on`` (block start, then the finish)
-and ``auto`` (the default: cold, raced against a block start once it has
-run ``gridplan.blockstart.RACE_AFTER_S`` seconds). For each point: HiGHS
-seconds (with ``on``, the blocks and the finish together), the blocks'
-seconds and iterations, the finish's iterations, which side won a race,
-the objective, and the load average before the point. The objectives of
-all modes must agree to 1e-9.
+``--block-start``: ``off`` (cold), ``on`` (block start) and ``auto`` (the
+default: a block start on LPs of at least ``gridplan.blockstart.MIN_ROWS``
+rows, which all these are). For each point: HiGHS seconds (with a block
+start, the blocks and the finish together), the blocks' seconds and
+iterations, the finish's iterations, which finish won their race, the
+objective, and the load average before the point. The objectives of all
+modes must agree to 1e-9.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from gridplan.options import DEFAULT_BLOCK_HOURS
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = ["dongguan", "zhaoqing", "zhuhai", "ruijin", "jieyang"]
@@ -49,25 +51,22 @@ def run_point(case: str, horizon: str, mode: str, block_hours: int) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| case | horizon | rows | cold (off) s | block start (on) s | of it blocks s | block iterations "
-             "| finish iterations | cold iterations | on: speed-up | auto s | auto: won by | auto: speed-up "
-             "| objectives differ by |", "|" + "---|" * 14]
+    lines = ["| case | horizon | rows | cold (off) s | block start s | of it blocks s | block iterations "
+             "| finish iterations | finish that won | cold iterations | speed-up | objectives differ by |",
+             "|" + "---|" * 12]
     pairs: dict = {}
     for r in results:
         pairs.setdefault((r["case"], r["horizon"]), {})[r["mode"]] = r
     for (case, horizon), p in pairs.items():
-        off, on, auto = p.get("off", {}), p.get("on", {}), p.get("auto", {})
+        off, on = p.get("off", {}), p.get("auto") or p.get("on") or {}
         b = on.get("block_start") or {}
-        race = auto.get("block_start") or {}
-        objectives = [r["objective"] for r in (off, on, auto) if r]
-        cells = [case, horizon, f"{(on or off or auto)['rows']:,}",
+        objectives = [r["objective"] for r in p.values()]
+        cells = [case, horizon, f"{(on or off)['rows']:,}",
                  f"{off['solve_s']:.1f}" if off else "", f"{on['solve_s']:.1f}" if on else "",
                  f"{b['seconds']:.1f}" if b else "", f"{b['iterations']:,}" if b else "",
-                 f"{on['finish_iterations']:,}" if on else "", f"{off['finish_iterations']:,}" if off else "",
+                 f"{on['finish_iterations']:,}" if on else "", b.get("finish") or "",
+                 f"{off['finish_iterations']:,}" if off else "",
                  f"{off['solve_s'] / on['solve_s']:.2f}×" if off and on else "",
-                 f"{auto['solve_s']:.1f}" if auto else "",
-                 ("not raced" if not race else ("block start" if race.get("won") else "cold")) if auto else "",
-                 f"{off['solve_s'] / auto['solve_s']:.2f}×" if off and auto else "",
                  f"{(max(objectives) - min(objectives)) / abs(objectives[0]):.0e}" if len(objectives) > 1 else ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -77,8 +76,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--horizons", default="pathway,last")
-    ap.add_argument("--modes", default="off,on,auto")
-    ap.add_argument("--block-hours", type=int, default=2190)
+    ap.add_argument("--modes", default="off,auto")
+    ap.add_argument("--block-hours", type=int, default=DEFAULT_BLOCK_HOURS)
     ap.add_argument("--json", default=None)
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Block start: solve an hourly LP's windows of hours apart, then the whole LP from their joined bases; and a race of that against a cold start.
+"""Block start: solve an hourly LP's windows of hours apart, then the whole LP from their joined bases.
 
 An hourly planning LP is nearly block-diagonal. Cut it by planning year,
 and each year into windows of consecutive hours (blocks): almost every row
@@ -25,22 +25,14 @@ The steps:
    status from its LP, a shared column is basic when it is basic in any
    block, crossing rows are basic. HiGHS takes the joined basis as *alien*
    and repairs it into a square one.
-6. The whole LP is solved by dual simplex from that basis (Devex pricing,
-   :data:`FINISH_PRICING`), to the same optimum as a cold start (without
-   presolve, which a given basis rules out).
+6. The whole LP is solved by dual simplex from that basis, to the same
+   optimum as a cold start (without presolve, which a given basis rules
+   out). No one pricing finishes fastest on every case (bench/README.md,
+   "Block start"), so with two cores or more the :data:`FINISHES` race: each
+   runs in its own HiGHS instance, and the first optimum stops the others.
 
-Whether it pays depends on the case (bench/README.md, "Block start"): it
-cut the long simplex paths of Ruijin 2030 (131 → 25 s) and of Jieyang's
-two years (322 → 58 s), but the finish from the joined windows cost
-Zhuhai's two years 71 s against 33 s cold, and Zhaoqing lost a little.
-No measure taken before the solve tells the two kinds apart. So the
-default (``auto``, :func:`race`) starts cold; a cold solve still running
-after :data:`RACE_AFTER_S` seconds is raced against a block start on the
-other cores, and the first optimum wins. Short solves are left alone; long
-ones end with whichever path is shorter, at the price of a second copy of
-the LP in memory while they race. Where the optimum is not unique, which
-side wins can decide which optimal dispatch is reported; ``--block-start
-off`` (or ``on``) makes a run repeatable.
+Where the optimum is not unique, which finish wins can decide which optimal
+dispatch is reported; ``--block-start off`` makes a run repeatable.
 """
 
 from __future__ import annotations
@@ -48,7 +40,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -61,17 +52,17 @@ from gridplan.highs import highs_lp
 #: With ``block_start="auto"``, smaller LPs are solved cold alone: they take a few seconds at most
 #: (bench/README.md, "Block start"), not worth a second copy of the LP in memory.
 MIN_ROWS = 100_000
-#: With ``block_start="auto"``, the block start joins the race only once a cold solve has run this
-#: long (seconds). Solves that end within it (Dongguan, mostly Zhaoqing) gain little from a block
-#: start or lose, and racing them costs both sides speed; those it speeds up most (Ruijin, Jieyang)
-#: run for minutes (bench/README.md, "Block start").
-RACE_AFTER_S = 10.0
-
-#: Dual simplex pricing (HiGHS ``simplex_dual_edge_weight_strategy``) of the finish from a joined
-#: basis: Devex. Against Dantzig, gridplan's choice for cold solves, it finished faster on 8 of the
-#: 10 shipped LPs, e.g. Ruijin 2030 in 21 s against 41 s and Zhuhai's two years in 59 s against 94 s
-#: (bench/README.md, "Block start").
-FINISH_PRICING = 1
+#: The finishes from a joined basis, by name: dual simplex options (HiGHS names). With two cores or
+#: more they race; with one, the first runs alone. Neither perturbs the costs: a perturbed finish
+#: ends optimal only for the perturbed costs, and the primal simplex clean-up that follows ran at
+#: 2 ms an iteration on the unpresolved LP (Zhuhai's two years: 55 s to finish with it, 4 s
+#: without). Dantzig pricing finished Zhaoqing 2030 in 2.4 s and Jieyang 2030 in 8 s, where Devex
+#: took 26 and 33 s; Devex finished Ruijin 2030 in 6 s and Zhuhai's two years in 4 s, where Dantzig
+#: took 29 and 9 s (bench/README.md, "Block start").
+FINISHES = {
+    "dantzig": {"simplex_dual_edge_weight_strategy": 0, "dual_simplex_cost_perturbation_multiplier": 0.0},
+    "devex": {"simplex_dual_edge_weight_strategy": 1, "dual_simplex_cost_perturbation_multiplier": 0.0},
+}
 
 SHARED = -1
 CROSSING = -2
@@ -83,14 +74,16 @@ class BlockStartReport:
 
     #: block LPs run (a race may stop some)
     blocks: int = 0
-    #: seconds from the start until the joined basis was loaded (0 when it never was)
+    #: seconds from the start until the basis was joined (0 when it never was)
     seconds: float = 0.0
     iterations: int = 0
     #: block LPs that did not reach an optimum, or were stopped (their statuses were not used)
     not_optimal: int = 0
     workers: int = 1
-    #: raced against a cold solve: whether the block start won (None: not raced)
-    won: bool | None = None
+    #: the finish (a name in :data:`FINISHES`) whose optimum, or end, is the result; None before the finish
+    finish: str | None = None
+    #: finishes run at once
+    finishes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, iterations: int, optimal: bool) -> None:
@@ -102,7 +95,25 @@ class BlockStartReport:
 
     def as_dict(self) -> dict:
         return {"blocks": self.blocks, "seconds": self.seconds, "iterations": self.iterations,
-                "not_optimal": self.not_optimal, "workers": self.workers, "won": self.won}
+                "not_optimal": self.not_optimal, "workers": self.workers, "finish": self.finish,
+                "finishes": self.finishes}
+
+
+def options_of(h: highspy.Highs, names) -> dict:
+    """The current values of HiGHS options ``names`` of ``h``."""
+    values = {}
+    for name in names:
+        value = h.getOptionValue(name)
+        values[name] = value[1] if isinstance(value, tuple) else value  # highspy gives (status, value)
+    return values
+
+
+def set_options(h: highspy.Highs, options: dict) -> dict:
+    """Set HiGHS ``options`` on ``h``; returns the values they replaced (set those to undo)."""
+    saved = options_of(h, options)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    return saved
 
 
 def hour_blocks(years: list[int], n_hours: int, block_hours: int) -> dict[int, np.ndarray]:
@@ -181,23 +192,28 @@ def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.nd
     row_status = np.full(n_rows, basic, dtype=np.int64)
     shared_basic = np.zeros(n_cols, dtype=bool)
     for rows, cols, basis in solved:
-        cs = np.array([int(s) for s in basis.col_status], dtype=np.int64)
-        rs = np.array([int(s) for s in basis.row_status], dtype=np.int64)
+        cs, rs = _status_codes(basis.col_status), _status_codes(basis.row_status)
         own_cols = col_tags[cols] >= 0
         col_status[cols[own_cols]] = cs[own_cols]
         shared = cols[~own_cols]
         col_status[shared] = np.where(shared_basic[shared], basic, cs[~own_cols])  # basic anywhere: basic
         shared_basic[shared] |= cs[~own_cols] == basic
         row_status[rows] = rs
-    status = {int(s): s for s in (highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic,
-                                  highspy.HighsBasisStatus.kUpper, highspy.HighsBasisStatus.kZero,
-                                  highspy.HighsBasisStatus.kNonbasic)}
+    statuses = list(highspy.HighsBasisStatus.__members__.values())
+    by_code = np.empty(max(s.value for s in statuses) + 1, dtype=object)  # status of each code, looked up as an array
+    for s in statuses:
+        by_code[s.value] = s
     basis = highspy.HighsBasis()
-    basis.col_status = [status[s] for s in col_status.tolist()]
-    basis.row_status = [status[s] for s in row_status.tolist()]
+    basis.col_status = by_code[col_status].tolist()
+    basis.row_status = by_code[row_status].tolist()
     basis.valid = True
     basis.alien = True
     return basis
+
+
+def _status_codes(statuses: list) -> np.ndarray:
+    """HiGHS basis statuses as their integer codes (``.value`` is several times quicker than ``int()``)."""
+    return np.fromiter((s.value for s in statuses), dtype=np.int64, count=len(statuses))
 
 
 class Runs:
@@ -230,79 +246,79 @@ class Runs:
                 h.cancelSolve()
 
 
-def race(highs: highspy.Highs, lp, block_tags, configure, n_workers: int, after_s: float = 0.0):
-    """Solve ``lp`` cold in ``highs``; if it runs longer than ``after_s`` seconds, race it against a block start.
+def race(entries: list[tuple[str, highspy.Highs]]) -> tuple[str, highspy.Highs]:
+    """Run HiGHS instances at once, each in a thread of its own; the first to reach an optimum stops the others.
 
-    The block side solves the blocks with the cores the cold side leaves
-    (``n_workers`` − 1, at least one), then finishes in a second HiGHS
-    instance that holds its own copy of ``lp``. The side that ends first
-    with an optimum stops the other; a block side that ends without one
-    (no block optimal, or the finish not optimal) leaves the cold side to
-    run to its end, whatever its status.
+    A single entry is simply run in a worker thread, so that Ctrl-C reaches
+    Python while HiGHS runs: Ctrl-C, or any error, stops every run before
+    it is raised again.
 
     Parameters
     ----------
-    block_tags : callable
-        Returns the block of each column (:func:`column_blocks`); called only if the race starts.
+    entries : list of (name, highspy.Highs)
+        Instances holding the LP, each with its options (and basis) set.
 
     Returns
     -------
-    (highspy.Highs, BlockStartReport or None)
-        The instance holding the result (``highs`` or the block side's), and
-        the block side's report (``won`` says which side it was) when the
-        race started.
+    (name, highspy.Highs)
+        The first entry to end optimal; when none does, the first entry.
     """
-    cold_side, block_side = Runs(), Runs()
-    report = BlockStartReport(workers=max(1, n_workers - 1))
-
-    def cold():
-        cold_side.run(highs)
-        return highs
-
-    def blocks():
-        try:
-            finisher = configure()
-            finisher.passModel(lp)
-            if block_start(finisher, lp, block_tags(), configure, max(1, n_workers - 1), runs=block_side,
-                           report=report) is None:
-                return None
-            finisher.setOptionValue("simplex_dual_edge_weight_strategy", FINISH_PRICING)
-            ended = block_side.run(finisher)
-            return finisher if ended and finisher.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
-        except Exception as exc:  # the race's optional side: the cold solve goes on, and the failure is shown
-            warnings.warn(f"block start failed ({type(exc).__name__}: {exc}); the cold solve goes on", RuntimeWarning,
-                          stacklevel=1)
-            return None
-
-    pool = ThreadPoolExecutor(max_workers=2)
+    sides = [Runs() for _ in entries]
+    pool = ThreadPoolExecutor(max_workers=len(entries))
     try:
-        cold_done = pool.submit(cold)
-        wait([cold_done], timeout=after_s)
-        if cold_done.done():  # a short solve: no race
-            return cold_done.result(), None
-        blocks_done = pool.submit(blocks)
-        wait([cold_done, blocks_done], return_when=FIRST_COMPLETED)
-        if blocks_done.done() and not cold_done.done() and blocks_done.result() is not None:
-            cold_side.stop()
-            cold_done.result()
-            report.won = True
-            return blocks_done.result(), report
-        cold_done.result()  # the cold side ends first, or is all that is left
-        block_side.stop()
-        blocks_done.result()
-        report.won = False
-        return highs, report
-    except BaseException:  # Ctrl-C or an error: stop both sides before leaving
-        cold_side.stop()
-        block_side.stop()
+        futures = {pool.submit(side.run, h): i for i, (side, (_, h)) in enumerate(zip(sides, entries))}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = futures[future]
+                if future.result() and entries[i][1].getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                    for side in sides:
+                        side.stop()
+                    wait(pending)
+                    return entries[i]
+        return entries[0]
+    except BaseException:  # Ctrl-C or an error: stop every run before leaving
+        for side in sides:
+            side.stop()
         raise
     finally:
         pool.shutdown(wait=True)
 
 
-def block_start(highs: highspy.Highs, lp, col_tags: np.ndarray, configure, n_workers: int,
-                runs: Runs | None = None, report: BlockStartReport | None = None) -> BlockStartReport | None:
-    """Load into ``highs`` (which holds ``lp``) a basis joined from the optimal bases of ``lp``'s blocks.
+def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: BlockStartReport,
+           options: dict | None = None) -> highspy.Highs:
+    """Solve ``lp`` (held by ``highs``) from ``basis`` by the :data:`FINISHES`, raced when ``n_workers`` allow.
+
+    The first finish runs in ``highs``, each other one in a fresh instance
+    from ``configure`` with its own copy of ``lp``. ``options`` (HiGHS
+    options, e.g. a time limit) hold for every finish. Returns the instance
+    holding the result, with ``highs``'s options as they were before (so
+    later re-solves run as before); ``report.finish`` names its finish.
+    """
+    names = list(FINISHES)[:max(1, min(n_workers, len(FINISHES)))]
+    own = set_options(highs, {**FINISHES[names[0]], **(options or {})})
+    try:
+        entries = [(names[0], highs)]
+        for name in names[1:]:
+            other = configure()
+            other.passModel(lp)
+            set_options(other, {**FINISHES[name], **(options or {})})
+            entries.append((name, other))
+        for _, h in entries:
+            if h.setBasis(basis) != highspy.HighsStatus.kOk:
+                raise RuntimeError("HiGHS refused the joined basis")
+        name, winner = race(entries)
+    except BaseException:
+        set_options(highs, own)
+        raise
+    set_options(winner, own)
+    report.finish, report.finishes = name, len(entries)
+    return winner
+
+
+def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: BlockStartReport | None = None):
+    """A basis for ``lp`` joined from the optimal bases of its blocks (:func:`joined_basis`).
 
     Parameters
     ----------
@@ -312,15 +328,13 @@ def block_start(highs: highspy.Highs, lp, col_tags: np.ndarray, configure, n_wor
         Returns a fresh ``highspy.Highs`` set up with the run's options.
     n_workers : int
         Block LPs solved at once.
-    runs : Runs, optional
-        Runs the block LPs, so that a race can stop them.
     report : BlockStartReport, optional
-        Counts the block LPs (made here if not given); kept by the caller even when this returns None.
+        Counts the block LPs and the seconds they took.
 
     Returns
     -------
-    BlockStartReport, or None when there are fewer than two blocks, no block
-    reached an optimum, or ``runs`` was stopped.
+    highspy.HighsBasis, or None when there are fewer than two blocks or no
+    block reached an optimum. Ctrl-C stops the block LPs at once.
     """
     t0 = time.perf_counter()
     blocks = np.unique(col_tags[col_tags >= 0])
@@ -330,27 +344,27 @@ def block_start(highs: highspy.Highs, lp, col_tags: np.ndarray, configure, n_wor
                       shape=(lp.num_row_, lp.num_col_))
     row_tags = row_blocks(A, col_tags)
     report = report if report is not None else BlockStartReport(workers=n_workers)
+    runs = Runs()
 
     def solve(k: int):
         rows = np.flatnonzero((row_tags == k) | (row_tags == SHARED))
         cols = np.flatnonzero((col_tags == k) | (col_tags == SHARED))
         h = configure()
         h.passModel(block_lp(lp, A, rows, cols))
-        if runs is None:
-            h.run()
-            ended = True
-        else:
-            ended = runs.run(h)
-        optimal = ended and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        optimal = runs.run(h) and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         report.add(max(0, int(h.getInfo().simplex_iteration_count)), optimal=optimal)
         return rows, cols, h.getBasis() if optimal else None
 
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=n_workers)
+    try:
         solved = [s for s in pool.map(solve, blocks.tolist()) if s[2] is not None]
-    if not solved or (runs is not None and runs.stopped.is_set()):
+    except BaseException:  # Ctrl-C or an error: the block LPs still queued or running stop at once
+        runs.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    if not solved:
         return None
     basis = joined_basis(lp.num_row_, lp.num_col_, col_tags, row_tags, solved)
-    if highs.setBasis(basis) != highspy.HighsStatus.kOk:
-        return None
     report.seconds = time.perf_counter() - t0
-    return report
+    return basis

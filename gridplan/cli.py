@@ -107,8 +107,8 @@ def solve(
                                         help="Dual simplex pricing for LPs: dantzig (measured fastest here), devex, steepest or choose."),
     highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
     block_start: str = typer.Option("auto", "--block-start",
-                                    help="auto: race a cold simplex start against a start from windows of hours solved in "
-                                         "parallel (large LPs, 2+ cores); on: always start from the windows; off: always cold."),
+                                    help="auto: start large LPs (2+ cores) from windows of hours solved in parallel; "
+                                         "on: always start from the windows; off: always start cold."),
     block_hours: int = typer.Option(DEFAULT_BLOCK_HOURS, "--block-hours", min=1, help="Modelled hours per block of --block-start."),
 ) -> None:
     """Find the least-cost capacity mix and its hourly operation; write the results."""
@@ -216,10 +216,9 @@ def _print_summary(result) -> None:
     t = s["timings_s"]
     block = (s.get("solver") or {}).get("block_start")
     how = ""
-    if block and block.get("won") is not None:
-        how = f" (raced: {'the block start' if block['won'] else 'the cold start'} won)"
-    elif block:
-        how = f" (block start: {block['blocks']} windows)"
+    if block:
+        raced = f", the {block['finish']} finish won of {block['finishes']}" if block["finishes"] > 1 else ""
+        how = f" (block start: {block['blocks']} windows in {block['seconds']:.1f} s{raced})"
     out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s{how}, total {t.get('total', 0):.1f} s")
 
 

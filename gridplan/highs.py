@@ -14,6 +14,7 @@ balance).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -349,28 +350,11 @@ class HighsSession:
             # A valid basis is worth more than interior point on a re-solve.
             h.setOptionValue("solver", "simplex")
         t0 = time.perf_counter()
-        block = None
-        mode = None if warm_started else self._block_mode()
-        if mode == "race":
-            winner, block = self._blockstart().race(h, self.lp, self._block_tags, self._configure, self._workers,
-                                                    after_s=self._blockstart().RACE_AFTER_S)
-            if winner is not h:  # the block start won: its instance holds the optimum from now on
-                self.highs = h = winner
-                self._own_pricing(h)
+        block = self._block_start() if not warm_started and self._block_mode() else None
+        if block is not None:
+            h = self.highs  # the finish that won holds the optimum from now on
         else:
-            if mode == "on":
-                block = self._blockstart().block_start(h, self.lp, self._block_tags(), self._configure, self._workers)
-            if block is not None:
-                h.setOptionValue("simplex_dual_edge_weight_strategy", self._blockstart().FINISH_PRICING)
-                if self.options.time_limit_s:  # the limit holds for blocks and finish together
-                    h.setOptionValue("time_limit", max(1.0, float(self.options.time_limit_s) - block.seconds))
-            try:
-                h.run()
-            finally:
-                if block is not None:
-                    self._own_pricing(h)
-                    if self.options.time_limit_s:
-                        h.setOptionValue("time_limit", float(self.options.time_limit_s))
+            self._blockstart().race([("cold", h)])  # in a worker thread, so that Ctrl-C is heard at once
         t1 = time.perf_counter()
         status = h.getModelStatus()
         name = _status_name(status)
@@ -449,20 +433,43 @@ class HighsSession:
 
         return blockstart
 
-    def _block_mode(self) -> str | None:
-        """How this cold solve starts: ``race`` (cold against a block start), ``on`` (block start) or None (cold).
+    def _block_mode(self) -> bool:
+        """Whether this solve starts from a block start (``gridplan.blockstart``).
 
-        See ``gridplan.blockstart``: only a gridplan model's LP (not a MIP,
-        nor its relaxation) solved by simplex from no basis; ``auto`` races on LPs of at least
+        Only a gridplan model's LP (not a MIP, nor its relaxation) solved by
+        simplex from no basis; ``auto`` on LPs of at least
         ``blockstart.MIN_ROWS`` rows when there are two cores or more.
         """
         opts = self.options
         if (opts.block_start == "off" or getattr(self.model, "T", None) is None or self.integer.any()
                 or opts.method != "simplex" or self.highs.getBasis().valid):
+            return False
+        return opts.block_start == "on" or (self._workers >= 2 and self.lp.num_row_ >= self._blockstart().MIN_ROWS)
+
+    def _block_start(self):
+        """Solve from a block start: the windows, then the finishes. Returns its report, or None to solve cold.
+
+        A block start that fails (no window optimal, or an error, which is
+        shown as a RuntimeWarning) leaves the LP to a cold solve.
+        """
+        bs = self._blockstart()
+        report = bs.BlockStartReport(workers=self._workers)
+        try:
+            basis = bs.joined_start(self.lp, self._block_tags(), self._configure, self._workers, report)
+            if basis is None:
+                return None
+            limit = {}
+            if self.options.time_limit_s:  # the limit holds for blocks and finish together
+                limit["time_limit"] = max(1.0, float(self.options.time_limit_s) - report.seconds)
+            self.highs = bs.finish(self.highs, self.lp, basis, self._configure, self._workers, report, limit)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # the block start is only a way in: the cold solve still gives the answer
+            self.highs.clearSolver()  # drop any joined basis it loaded: the solve is cold
+            warnings.warn(f"block start failed ({type(exc).__name__}: {exc}); solving cold", RuntimeWarning,
+                          stacklevel=2)
             return None
-        if opts.block_start == "on":
-            return "on"
-        return "race" if self._workers >= 2 and self.lp.num_row_ >= self._blockstart().MIN_ROWS else None
+        return report
 
     @property
     def _workers(self) -> int:
@@ -470,11 +477,6 @@ class HighsSession:
 
     def _configure(self) -> highspy.Highs:
         return _configured_highs(self.options)
-
-    def _own_pricing(self, h: highspy.Highs) -> None:
-        """Give ``h`` back this session's pricing after a block start's finish (for later re-solves)."""
-        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[self.options.simplex_pricing])
-        _apply_user_options(h, self.options)
 
     def _block_tags(self) -> np.ndarray:
         """The window of hours (block) of each column, for a block start."""

@@ -67,59 +67,59 @@ def test_auto_leaves_small_lps_to_a_cold_start():
     assert _session("off").run(write_back=False).block_start is None
 
 
-def test_a_race_keeps_the_cold_optimum_with_its_prices_and_can_be_re_solved(monkeypatch):
-    """Whichever side wins, the session holds the optimum, its duals, and a basis to re-solve warm from."""
+def _option(h, name):
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+@pytest.mark.parametrize("loser", ["dantzig", "devex"])
+def test_the_finish_that_wins_gives_the_optimum_its_prices_and_a_basis_to_re_solve_from(monkeypatch, loser):
+    """Whichever finish wins, the session holds the cold optimum, every hourly price, and its own options."""
     import gridplan.blockstart as blockstart
 
-    cold_session = _session("off")
-    cold = cold_session.run()
-    monkeypatch.setattr(blockstart, "MIN_ROWS", 0)
-    # a cold solve that ends within RACE_AFTER_S is never raced
-    assert _session("auto", threads=2).run(write_back=False).block_start is None
-    monkeypatch.setattr(blockstart, "RACE_AFTER_S", 0.0)
-    raced_session = _session("auto", threads=2)
-    raced = raced_session.run()
-    assert raced.block_start is not None and raced.block_start["won"] in (True, False)
+    cold = _session("off").run()
+    # the loser stops at once without an optimum, so the other must win
+    finishes = {name: dict(options) for name, options in blockstart.FINISHES.items()}
+    finishes[loser]["simplex_iteration_limit"] = 0
+    monkeypatch.setattr(blockstart, "FINISHES", finishes)
+    session = _session("on", threads=2)
+    own = session.highs
+    raced = session.run()
+    winner = next(name for name in finishes if name != loser)
+    assert raced.block_start["finish"] == winner and raced.block_start["finishes"] == 2
+    assert (session.highs is own) == (winner == list(finishes)[0])  # the first finish runs in the session's instance
     assert raced.status == "optimal" and raced.objective == pytest.approx(cold.objective, rel=1e-9)
     balance = {k: v for k, v in raced.duals.items() if isinstance(k, tuple) and k[0] == "balance"}
     assert len(balance) == 2 * 28 * 24  # every hour's price, both years
-    # the session now holds the winner's instance, with its optimal basis to re-solve from
-    assert raced_session.highs.getBasis().valid
-    again = raced_session.run(write_back=False)
-    assert again.block_start is None and again.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert max(abs(v - cold.duals[k]) for k, v in balance.items()) < 1e-6 * max(abs(v) for v in balance.values())
+    # the finish's options are gone: later re-solves run with the session's own
+    h = session.highs
+    assert _option(h, "simplex_dual_edge_weight_strategy") == 0  # Dantzig, gridplan's default
+    assert _option(h, "dual_simplex_cost_perturbation_multiplier") == 1.0
+    assert _option(h, "simplex_iteration_limit") > 0
+    assert h.getBasis().valid
+    again = session.run(write_back=False)
+    assert again.block_start is None and again.iterations["simplex"] == 0  # warm from the optimal basis
+    assert again.objective == pytest.approx(cold.objective, rel=1e-9)
 
 
-def test_when_the_cold_start_wins_the_race_the_session_keeps_its_own_instance(monkeypatch):
-    import time
+def test_one_core_runs_one_finish():
+    warm = _session("on", threads=1).run(write_back=False)
+    assert warm.block_start["finishes"] == 1 and warm.block_start["finish"] == "dantzig"
 
+
+def test_a_failing_block_start_leaves_the_lp_to_a_cold_solve_and_says_so(monkeypatch):
     import gridplan.blockstart as blockstart
-
-    monkeypatch.setattr(blockstart, "MIN_ROWS", 0)
-    monkeypatch.setattr(blockstart, "RACE_AFTER_S", 0.0)
-    slow = blockstart.block_lp
-    monkeypatch.setattr(blockstart, "block_lp", lambda *a: time.sleep(1.0) or slow(*a))  # the blocks start late
-    session = _session("auto", threads=2)
-    own = session.highs
-    raced = session.run()
-    assert raced.block_start["won"] is False and session.highs is own
-    cold = _session("off").run(write_back=False)
-    assert raced.status == "optimal" and raced.iterations == cold.iterations  # the cold path, iteration for iteration
-    assert raced.block_start["not_optimal"] == raced.block_start["blocks"]  # stopped, not used
-
-
-def test_a_failing_block_side_leaves_the_cold_solve_to_finish_and_says_so(monkeypatch):
-    import gridplan.blockstart as blockstart
-
-    monkeypatch.setattr(blockstart, "MIN_ROWS", 0)
-    monkeypatch.setattr(blockstart, "RACE_AFTER_S", 0.0)
 
     def broken(*_args):
         raise MemoryError("no room for a block")
 
     monkeypatch.setattr(blockstart, "block_lp", broken)
-    with pytest.warns(RuntimeWarning, match="block start failed \\(MemoryError: no room for a block\\); the cold solve goes on"):
-        raced = _session("auto", threads=2).run(write_back=False)
-    assert raced.status == "optimal" and raced.block_start["won"] is False
+    with pytest.warns(RuntimeWarning, match="block start failed \\(MemoryError: no room for a block\\); solving cold"):
+        out = _session("on").run(write_back=False)
+    cold = _session("off").run(write_back=False)
+    assert out.status == "optimal" and out.block_start is None
+    assert out.iterations == cold.iterations  # cold indeed: no basis or option of the block start was left behind
 
 
 def test_a_stopped_run_ends_at_once_without_an_optimum():
