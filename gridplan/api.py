@@ -139,12 +139,12 @@ def solve(
         (``result.rep_days_check``, see :mod:`gridplan.rep_check`).
     block_start, block_hours : optional
         How a cold simplex solve starts (see :mod:`gridplan.blockstart`):
-        ``auto`` starts LPs of at least ``blockstart.MIN_ROWS`` rows (with
-        two cores or more) from the joined bases of windows of
-        ``block_hours`` hours solved in parallel, and races the finishes
-        from there; ``on`` does so for every LP; ``off`` always starts
-        cold. The result's ``solver["block_start"]`` says what ran and
-        which finish won.
+        ``auto`` starts LPs of at least ``blockstart.MIN_ROWS`` rows from
+        the joined bases of windows of ``block_hours`` hours solved in
+        parallel, and races the finishes from there (two cores or more);
+        ``on`` does so for every LP; ``off`` always starts cold. The
+        result's ``solver["block_start"]`` says what ran and which finish
+        won.
     warm_starts : WarmStarts, optional
         Start an LP from the optimal basis of an earlier solve of the same
         structure (a sweep neighbour), and remember this one's; the result's

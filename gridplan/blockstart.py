@@ -28,8 +28,10 @@ The steps:
 6. The whole LP is solved by dual simplex from that basis, to the same
    optimum as a cold start (without presolve, which a given basis rules
    out). No one pricing finishes fastest on every case (bench/README.md,
-   "Block start"), so with two cores or more the :data:`FINISHES` race: each
-   runs in its own HiGHS instance, and the first optimum stops the others.
+   "Block start"), so with two cores or more the :data:`FINISHES` race: a
+   finish still running after :data:`FINISH_ALONE_S` seconds is joined by
+   the others, each in its own HiGHS instance, and the first optimum stops
+   the rest.
 
 Where the optimum is not unique, which finish wins can decide which optimal
 dispatch is reported; ``--block-start off`` makes a run repeatable.
@@ -49,8 +51,8 @@ import scipy.sparse as sp
 
 from gridplan.highs import highs_lp
 
-#: With ``block_start="auto"``, smaller LPs are solved cold alone: they take a few seconds at most
-#: (bench/README.md, "Block start"), not worth a second copy of the LP in memory.
+#: With ``block_start="auto"``, LPs with fewer rows start cold: they solve in a few seconds at most
+#: (a 28-day Dongguan pathway, 19,151 rows: 0.3 s), where the windows and a second copy of the LP are not worth it.
 MIN_ROWS = 100_000
 #: The finishes from a joined basis, by name: dual simplex options (HiGHS names). With two cores or
 #: more they race; with one, the first runs alone. Neither perturbs the costs: a perturbed finish
@@ -64,6 +66,11 @@ FINISHES = {
     "devex": {"simplex_dual_edge_weight_strategy": 1, "dual_simplex_cost_perturbation_multiplier": 0.0},
 }
 
+#: Seconds the first of :data:`FINISHES` runs alone before the others join. Most finishes of
+#: Dongguan's LPs end within it, without a second copy of the LP in memory or a second run slowing
+#: the first (two simplex runs on two cores share memory bandwidth).
+FINISH_ALONE_S = 1.0
+
 SHARED = -1
 CROSSING = -2
 
@@ -72,7 +79,7 @@ CROSSING = -2
 class BlockStartReport:
     """What a block start did: blocks solved, their simplex iterations, seconds until the whole LP could start."""
 
-    #: block LPs run (a race may stop some)
+    #: block LPs run (Ctrl-C may stop some)
     blocks: int = 0
     #: seconds from the start until the basis was joined (0 when it never was)
     seconds: float = 0.0
@@ -82,7 +89,7 @@ class BlockStartReport:
     workers: int = 1
     #: the finish (a name in :data:`FINISHES`) whose optimum, or end, is the result; None before the finish
     finish: str | None = None
-    #: finishes run at once
+    #: finishes that ran: 1 when the first ended within :data:`FINISH_ALONE_S`, else all
     finishes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -166,10 +173,30 @@ def row_blocks(A: sp.csc_matrix, col_tags: np.ndarray) -> np.ndarray:
     return np.where(hi < 0, SHARED, np.where(lo == hi, lo, CROSSING))
 
 
-def block_lp(lp, A: sp.csc_matrix, rows: np.ndarray, cols: np.ndarray):
-    """The LP on ``rows`` and ``cols`` of ``lp`` (whose matrix is ``A``), as a ``highspy.HighsLp``."""
-    return highs_lp(np.asarray(lp.col_cost_)[cols], np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols],
-                    np.asarray(lp.row_lower_)[rows], np.asarray(lp.row_upper_)[rows], A[rows][:, cols].tocsc())
+@dataclass
+class LPArrays:
+    """An LP's data as numpy arrays and its matrix row-wise, read once from a ``highspy.HighsLp`` for all block LPs.
+
+    (Reading the HighsLp's fields copies them each time: 45 ms per block on Dongguan's two years.)
+    """
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    A: sp.csr_matrix
+
+    @classmethod
+    def of(cls, lp, A: sp.csc_matrix) -> LPArrays:
+        return cls(*(np.asarray(x) for x in (lp.col_cost_, lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_)),
+                   A.tocsr())
+
+
+def block_lp(lp: LPArrays, rows: np.ndarray, cols: np.ndarray):
+    """The LP on ``rows`` and ``cols`` of ``lp``, as a ``highspy.HighsLp``."""
+    return highs_lp(lp.cost[cols], lp.col_lower[cols], lp.col_upper[cols], lp.row_lower[rows], lp.row_upper[rows],
+                    lp.A[rows][:, cols].tocsc())
 
 
 def workers(threads: int | None) -> int:
@@ -236,6 +263,9 @@ class Runs:
         finally:
             with self._lock:
                 self._running.discard(h)
+            # Unsubscribe: highspy's interrupt handler is a bound method of h held by h, a reference
+            # cycle that kept each block LP's HiGHS memory until a garbage collection.
+            h.HandleUserInterrupt = False
         return not self.stopped.is_set()
 
     def stop(self) -> None:
@@ -246,38 +276,63 @@ class Runs:
                 h.cancelSolve()
 
 
-def race(entries: list[tuple[str, highspy.Highs]]) -> tuple[str, highspy.Highs]:
-    """Run HiGHS instances at once, each in a thread of its own; the first to reach an optimum stops the others.
+def race(first: tuple[str, highspy.Highs], others: list = (), after_s: float = 0.0) -> tuple[str, highspy.Highs, int]:
+    """Run a HiGHS instance in a worker thread; if it has no optimum after ``after_s`` seconds, race others against it.
 
-    A single entry is simply run in a worker thread, so that Ctrl-C reaches
-    Python while HiGHS runs: Ctrl-C, or any error, stops every run before
-    it is raised again.
+    Each run has a thread of its own; the first to reach an optimum stops
+    the rest. Run alone, ``first`` is simply solved in a worker thread, so
+    that Ctrl-C reaches Python while HiGHS runs: Ctrl-C, or any error, stops
+    every run before it is raised again.
 
     Parameters
     ----------
-    entries : list of (name, highspy.Highs)
-        Instances holding the LP, each with its options (and basis) set.
+    first : (name, highspy.Highs)
+        An instance holding the LP, with its options (and basis) set.
+    others : list of (name, callable)
+        Each callable returns another such instance; called only when the race starts.
+    after_s : float
+        Seconds ``first`` runs alone (0: all start at once). If it ends by
+        then, with or without an optimum, the others are never started: an
+        LP one finish finds infeasible, or a limit one reaches, holds for all.
 
     Returns
     -------
-    (name, highspy.Highs)
-        The first entry to end optimal; when none does, the first entry.
+    (name, highspy.Highs, int)
+        The first run to end optimal (when none does, ``first``), and how many runs there were.
     """
-    sides = [Runs() for _ in entries]
-    pool = ThreadPoolExecutor(max_workers=len(entries))
+    entries: list = []
+    sides: list[Runs] = []
+    futures: dict = {}
+    pool = ThreadPoolExecutor(max_workers=1 + len(others))
+
+    def start(name: str, h: highspy.Highs):
+        entries.append((name, h))
+        sides.append(Runs())
+        future = pool.submit(sides[-1].run, h)
+        futures[future] = len(entries) - 1
+        return future
+
     try:
-        futures = {pool.submit(side.run, h): i for i, (side, (_, h)) in enumerate(zip(sides, entries))}
-        pending = set(futures)
+        pending = {start(*first)}
+        waiting = list(others)  # not started yet
+        started = time.perf_counter()
+        if after_s <= 0:
+            pending |= {start(name, make()) for name, make in waiting}
+            waiting = []
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            timeout = max(0.0, after_s - (time.perf_counter() - started)) if waiting else None
+            done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
-                i = futures[future]
-                if future.result() and entries[i][1].getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                name, h = entries[futures[future]]
+                if future.result() and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                     for side in sides:
                         side.stop()
                     wait(pending)
-                    return entries[i]
-        return entries[0]
+                    return name, h, len(entries)
+            if waiting and pending:  # no optimum within after_s: the others join
+                pending |= {start(name, make()) for name, make in waiting}
+                waiting = []
+        return (*first, len(entries))
     except BaseException:  # Ctrl-C or an error: stop every run before leaving
         for side in sides:
             side.stop()
@@ -290,30 +345,38 @@ def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: B
            options: dict | None = None) -> highspy.Highs:
     """Solve ``lp`` (held by ``highs``) from ``basis`` by the :data:`FINISHES`, raced when ``n_workers`` allow.
 
-    The first finish runs in ``highs``, each other one in a fresh instance
+    The first finish runs in ``highs``. If it has not ended after
+    :data:`FINISH_ALONE_S` seconds, each other one joins in a fresh instance
     from ``configure`` with its own copy of ``lp``. ``options`` (HiGHS
     options, e.g. a time limit) hold for every finish. Returns the instance
     holding the result, with ``highs``'s options as they were before (so
-    later re-solves run as before); ``report.finish`` names its finish.
+    later re-solves run as before); ``report.finish`` names its finish and
+    ``report.finishes`` counts those that ran.
     """
     names = list(FINISHES)[:max(1, min(n_workers, len(FINISHES)))]
-    own = set_options(highs, {**FINISHES[names[0]], **(options or {})})
+
+    def prepared(name: str, h: highspy.Highs) -> highspy.Highs:
+        set_options(h, {**FINISHES[name], **(options or {})})
+        if h.setBasis(basis) != highspy.HighsStatus.kOk:
+            raise RuntimeError("HiGHS refused the joined basis")
+        return h
+
+    def fresh(name: str):
+        def make() -> highspy.Highs:
+            h = configure()
+            h.passModel(lp)
+            return prepared(name, h)
+        return make
+
+    own = options_of(highs, {**FINISHES[names[0]], **(options or {})})
     try:
-        entries = [(names[0], highs)]
-        for name in names[1:]:
-            other = configure()
-            other.passModel(lp)
-            set_options(other, {**FINISHES[name], **(options or {})})
-            entries.append((name, other))
-        for _, h in entries:
-            if h.setBasis(basis) != highspy.HighsStatus.kOk:
-                raise RuntimeError("HiGHS refused the joined basis")
-        name, winner = race(entries)
+        name, winner, runs = race((names[0], prepared(names[0], highs)), [(n, fresh(n)) for n in names[1:]],
+                                  after_s=FINISH_ALONE_S)
     except BaseException:
         set_options(highs, own)
         raise
     set_options(winner, own)
-    report.finish, report.finishes = name, len(entries)
+    report.finish, report.finishes = name, runs
     return winner
 
 
@@ -343,6 +406,7 @@ def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: Bl
     A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
                       shape=(lp.num_row_, lp.num_col_))
     row_tags = row_blocks(A, col_tags)
+    arrays = LPArrays.of(lp, A)
     report = report if report is not None else BlockStartReport(workers=n_workers)
     runs = Runs()
 
@@ -350,7 +414,7 @@ def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: Bl
         rows = np.flatnonzero((row_tags == k) | (row_tags == SHARED))
         cols = np.flatnonzero((col_tags == k) | (col_tags == SHARED))
         h = configure()
-        h.passModel(block_lp(lp, A, rows, cols))
+        h.passModel(block_lp(arrays, rows, cols))
         optimal = runs.run(h) and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         report.add(max(0, int(h.getInfo().simplex_iteration_count)), optimal=optimal)
         return rows, cols, h.getBasis() if optimal else None

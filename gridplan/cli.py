@@ -107,7 +107,7 @@ def solve(
                                         help="Dual simplex pricing for LPs: dantzig (measured fastest here), devex, steepest or choose."),
     highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
     block_start: str = typer.Option("auto", "--block-start",
-                                    help="auto: start large LPs (2+ cores) from windows of hours solved in parallel; "
+                                    help="auto: start large LPs from windows of hours solved in parallel; "
                                          "on: always start from the windows; off: always start cold."),
     block_hours: int = typer.Option(DEFAULT_BLOCK_HOURS, "--block-hours", min=1, help="Modelled hours per block of --block-start."),
 ) -> None:

@@ -354,7 +354,7 @@ class HighsSession:
         if block is not None:
             h = self.highs  # the finish that won holds the optimum from now on
         else:
-            self._blockstart().race([("cold", h)])  # in a worker thread, so that Ctrl-C is heard at once
+            self._blockstart().race(("cold", h))  # in a worker thread, so that Ctrl-C is heard at once
         t1 = time.perf_counter()
         status = h.getModelStatus()
         name = _status_name(status)
@@ -438,13 +438,13 @@ class HighsSession:
 
         Only a gridplan model's LP (not a MIP, nor its relaxation) solved by
         simplex from no basis; ``auto`` on LPs of at least
-        ``blockstart.MIN_ROWS`` rows when there are two cores or more.
+        ``blockstart.MIN_ROWS`` rows.
         """
         opts = self.options
         if (opts.block_start == "off" or getattr(self.model, "T", None) is None or self.integer.any()
                 or opts.method != "simplex" or self.highs.getBasis().valid):
             return False
-        return opts.block_start == "on" or (self._workers >= 2 and self.lp.num_row_ >= self._blockstart().MIN_ROWS)
+        return opts.block_start == "on" or self.lp.num_row_ >= self._blockstart().MIN_ROWS
 
     def _block_start(self):
         """Solve from a block start: the windows, then the finishes. Returns its report, or None to solve cold.

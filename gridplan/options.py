@@ -59,9 +59,9 @@ class SolveOptions:
         How a cold simplex solve of an LP starts (``gridplan.blockstart``):
         ``auto`` (the default) starts from the joined bases of windows of
         hours solved in parallel, then races the finishes from there
-        (LPs of at least ``gridplan.blockstart.MIN_ROWS`` rows, machines
-        with two cores or more; others start cold); ``on`` always starts
-        from the windows; ``off`` always starts cold.
+        (LPs of at least ``gridplan.blockstart.MIN_ROWS`` rows; smaller
+        ones start cold); ``on`` always starts from the windows; ``off``
+        always starts cold.
     block_hours : int
         Modelled hours per block (each planning year is cut into
         ``n_hours // block_hours`` windows).

@@ -82,6 +82,7 @@ def test_the_finish_that_wins_gives_the_optimum_its_prices_and_a_basis_to_re_sol
     finishes = {name: dict(options) for name, options in blockstart.FINISHES.items()}
     finishes[loser]["simplex_iteration_limit"] = 0
     monkeypatch.setattr(blockstart, "FINISHES", finishes)
+    monkeypatch.setattr(blockstart, "FINISH_ALONE_S", 0.0)  # both finishes start at once
     session = _session("on", threads=2)
     own = session.highs
     raced = session.run()
