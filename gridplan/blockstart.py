@@ -55,16 +55,21 @@ from gridplan.highs import highs_lp
 #: (a 28-day Dongguan pathway, 19,151 rows: 0.3 s), where the windows and a second copy of the LP are not worth it.
 MIN_ROWS = 100_000
 #: The finishes from a joined basis, by name: dual simplex options (HiGHS names). With two cores or
-#: more they race; with one, the first runs alone. Neither perturbs the costs: a perturbed finish
-#: ends optimal only for the perturbed costs, and the primal simplex clean-up that follows ran at
-#: 2 ms an iteration on the unpresolved LP (Zhuhai's two years: 55 s to finish with it, 4 s
-#: without). Dantzig pricing finished Zhaoqing 2030 in 2.4 s and Jieyang 2030 in 8 s, where Devex
-#: took 26 and 33 s; Devex finished Ruijin 2030 in 6 s and Zhuhai's two years in 4 s, where Dantzig
-#: took 29 and 9 s (bench/README.md, "Block start").
+#: more they race, the first alone for :data:`FINISH_ALONE_S` seconds; with one core
+#: :data:`ONE_CORE_FINISH` runs alone. Neither perturbs the costs: a perturbed finish ends optimal
+#: only for the perturbed costs, and the primal simplex clean-up that follows ran at 2 ms an
+#: iteration on the unpresolved LP (Zhuhai's two years: 55 s to finish with it, 4 s without).
+#: Finishes alone, 1,095 h windows: Devex took 0.6 s on Dongguan's two years, 4 s on Zhuhai's and
+#: 6 s on Ruijin 2030, where Dantzig took 1.0, 9 and 29 s; Dantzig took 2.4 s on Zhaoqing 2030 and
+#: 8 s on Jieyang 2030, where Devex took 26 and 33 s. Devex first: the ten city LPs took 75 s in
+#: all, against 93 s with Dantzig first (bench/README.md, "Block start").
 FINISHES = {
-    "dantzig": {"simplex_dual_edge_weight_strategy": 0, "dual_simplex_cost_perturbation_multiplier": 0.0},
     "devex": {"simplex_dual_edge_weight_strategy": 1, "dual_simplex_cost_perturbation_multiplier": 0.0},
+    "dantzig": {"simplex_dual_edge_weight_strategy": 0, "dual_simplex_cost_perturbation_multiplier": 0.0},
 }
+
+#: The finish run alone on one core: 50 s on the five LPs above, against 70 s for Devex.
+ONE_CORE_FINISH = "dantzig"
 
 #: Seconds the first of :data:`FINISHES` runs alone before the others join. Most finishes of
 #: Dongguan's LPs end within it, without a second copy of the LP in memory or a second run slowing
@@ -353,7 +358,7 @@ def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: B
     later re-solves run as before); ``report.finish`` names its finish and
     ``report.finishes`` counts those that ran.
     """
-    names = list(FINISHES)[:max(1, min(n_workers, len(FINISHES)))]
+    names = list(FINISHES)[:n_workers] if n_workers >= 2 else [ONE_CORE_FINISH]
 
     def prepared(name: str, h: highspy.Highs) -> highspy.Highs:
         set_options(h, {**FINISHES[name], **(options or {})})
