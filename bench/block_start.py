@@ -51,9 +51,9 @@ def run_point(case: str, horizon: str, mode: str, block_hours: int) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| case | horizon | rows | cold (off) s | block start s | of it blocks s | block iterations "
-             "| finish iterations | finish that won | cold iterations | speed-up | objectives differ by |",
-             "|" + "---|" * 12]
+    lines = ["| case | horizon | rows | cold (off) s | block start s | of it windows s | window iterations "
+             "| finish iterations | finish that won | finishes run | cold iterations | speed-up | objectives differ by |",
+             "|" + "---|" * 13]
     pairs: dict = {}
     for r in results:
         pairs.setdefault((r["case"], r["horizon"]), {})[r["mode"]] = r
@@ -64,7 +64,7 @@ def table(results: list[dict]) -> str:
         cells = [case, horizon, f"{(on or off)['rows']:,}",
                  f"{off['solve_s']:.1f}" if off else "", f"{on['solve_s']:.1f}" if on else "",
                  f"{b['seconds']:.1f}" if b else "", f"{b['iterations']:,}" if b else "",
-                 f"{on['finish_iterations']:,}" if on else "", b.get("finish") or "",
+                 f"{on['finish_iterations']:,}" if on else "", b.get("finish") or "", str(b.get("finishes") or ""),
                  f"{off['finish_iterations']:,}" if off else "",
                  f"{off['solve_s'] / on['solve_s']:.2f}×" if off and on else "",
                  f"{(max(objectives) - min(objectives)) / abs(objectives[0]):.0e}" if len(objectives) > 1 else ""]

@@ -732,7 +732,7 @@ def configs(methods: list[str], direct: bool) -> list[str]:
 
 def describe(label_cfg: str, side: str) -> str:
     if side == "gridplan":
-        return {"simplex": "gridplan default (dual simplex, Dantzig pricing)", "ipm": "gridplan, ipm + crossover"}[label_cfg]
+        return {"simplex": "gridplan default (dual simplex; block start on LPs of 100,000 rows or more)", "ipm": "gridplan, ipm + crossover"}[label_cfg]
     method, _, io = label_cfg.partition("+")
     text = {"default": "PyPSA defaults: n.optimize(solver_name='highs')",
             "simplex": "PyPSA with gridplan's HiGHS options (dual simplex, Dantzig pricing)",

@@ -217,8 +217,8 @@ def _print_summary(result) -> None:
     block = (s.get("solver") or {}).get("block_start")
     how = ""
     if block:
-        raced = f", the {block['finish']} finish won of {block['finishes']}" if block["finishes"] > 1 else ""
-        how = f" (block start: {block['blocks']} windows in {block['seconds']:.1f} s{raced})"
+        raced = f" won a race of {block['finishes']}" if block["finishes"] > 1 else ""
+        how = f" (block start: {block['blocks']} windows in {block['seconds']:.1f} s, {block['finish']} finish{raced})"
     out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s{how}, total {t.get('total', 0):.1f} s")
 
 
