@@ -62,8 +62,9 @@ def test_block_start_finishes_at_the_cold_optimum_in_few_iterations():
 
 def test_auto_leaves_small_lps_to_a_cold_start():
     built = build(CASES / "dongguan.yaml", days=28)
-    assert built.ctx.model.nconstraints() < MIN_ROWS
-    assert HighsSession(built.ctx.model).run(write_back=False).block_start is None
+    session = HighsSession(built.ctx.model)
+    assert session.lp.num_row_ < MIN_ROWS  # 19,151 rows, array rows included
+    assert session.run(write_back=False).block_start is None
     assert _session("off").run(write_back=False).block_start is None
 
 
@@ -148,3 +149,19 @@ def test_a_stopped_run_ends_at_once_without_an_optimum():
 def test_a_bad_block_start_choice_is_refused():
     with pytest.raises(InputError, match="block_start"):
         _session("sometimes").run(write_back=False)
+
+
+def test_a_full_city_year_block_starts_by_default_and_reaches_the_cold_optimum():
+    """Dongguan 2030 at 8760 h (129,682 rows): the default starts from 8 windows of 1,095 h and ends at the cold optimum."""
+    from gridplan.blockstart import FINISHES
+
+    built = build(CASES / "dongguan.yaml", year=2030)
+    session = HighsSession(built.ctx.model)
+    assert session.lp.num_row_ >= MIN_ROWS
+    default = session.run(write_back=False)
+    cold = HighsSession(built.ctx.model, SolveOptions(block_start="off")).run(write_back=False)
+    assert default.block_start["blocks"] == 8 and default.block_start["not_optimal"] == 0
+    assert default.block_start["finish"] in FINISHES
+    assert default.status == cold.status == "optimal"
+    assert default.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert default.iterations["simplex"] < cold.iterations["simplex"] / 3  # the finish is short
