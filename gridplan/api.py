@@ -15,7 +15,7 @@ from pathlib import Path
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions, WarmStarts
-from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_SIMPLEX_PRICING
+from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_BLOCK_START, DEFAULT_SIMPLEX_PRICING
 from gridplan.inputs import prepare
 from gridplan.model.core import ModelContext, build_model
 from gridplan.result import Result, collect, compare_with_mip, lp_relaxation_summary
@@ -101,7 +101,7 @@ def solve(
     compare_lp: bool = True,
     warm_starts: WarmStarts | None = None,
     compare_full: bool = False,
-    block_start: str = "auto",
+    block_start: str = DEFAULT_BLOCK_START,
     block_hours: int = DEFAULT_BLOCK_HOURS,
 ) -> Result:
     """Build and solve a case.

@@ -305,16 +305,14 @@ def race(first: tuple[str, highspy.Highs], others: list = (), after_s: float = 0
     (name, highspy.Highs, int)
         The first run to end optimal (when none does, ``first``), and how many runs there were.
     """
-    entries: list = []
     sides: list[Runs] = []
-    futures: dict = {}
+    running: dict = {}  # future -> (name, instance)
     pool = ThreadPoolExecutor(max_workers=1 + len(others))
 
     def start(name: str, h: highspy.Highs):
-        entries.append((name, h))
         sides.append(Runs())
         future = pool.submit(sides[-1].run, h)
-        futures[future] = len(entries) - 1
+        running[future] = (name, h)
         return future
 
     try:
@@ -328,16 +326,16 @@ def race(first: tuple[str, highspy.Highs], others: list = (), after_s: float = 0
             timeout = max(0.0, after_s - (time.perf_counter() - started)) if waiting else None
             done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
-                name, h = entries[futures[future]]
+                name, h = running[future]
                 if future.result() and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                     for side in sides:
                         side.stop()
                     wait(pending)
-                    return name, h, len(entries)
+                    return name, h, len(running)
             if waiting and pending:  # no optimum within after_s: the others join
                 pending |= {start(name, make()) for name, make in waiting}
                 waiting = []
-        return (*first, len(entries))
+        return (*first, len(running))
     except BaseException:  # Ctrl-C or an error: stop every run before leaving
         for side in sides:
             side.stop()
@@ -359,9 +357,10 @@ def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: B
     ``report.finishes`` counts those that ran.
     """
     names = list(FINISHES)[:n_workers] if n_workers >= 2 else [ONE_CORE_FINISH]
+    settings = {name: {**FINISHES[name], **(options or {})} for name in names}
 
     def prepared(name: str, h: highspy.Highs) -> highspy.Highs:
-        set_options(h, {**FINISHES[name], **(options or {})})
+        set_options(h, settings[name])
         if h.setBasis(basis) != highspy.HighsStatus.kOk:
             raise RuntimeError("HiGHS refused the joined basis")
         return h
@@ -373,7 +372,7 @@ def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: B
             return prepared(name, h)
         return make
 
-    own = options_of(highs, {**FINISHES[names[0]], **(options or {})})
+    own = options_of(highs, settings[names[0]])
     try:
         name, winner, runs = race((names[0], prepared(names[0], highs)), [(n, fresh(n)) for n in names[1:]],
                                   after_s=FINISH_ALONE_S)

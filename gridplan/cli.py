@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gridplan.errors import GridplanError, InputError, InputErrors
-from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_METHOD, DEFAULT_SIMPLEX_PRICING
+from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_BLOCK_START, DEFAULT_METHOD, DEFAULT_SIMPLEX_PRICING
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan a city's power system hour by hour (pyomo + HiGHS).")
 console = Console(stderr=True)
@@ -106,7 +106,7 @@ def solve(
     simplex_pricing: str = typer.Option(DEFAULT_SIMPLEX_PRICING, "--simplex-pricing",
                                         help="Dual simplex pricing for LPs: dantzig (measured fastest here), devex, steepest or choose."),
     highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
-    block_start: str = typer.Option("auto", "--block-start",
+    block_start: str = typer.Option(DEFAULT_BLOCK_START, "--block-start",
                                     help="auto: start large LPs from windows of hours solved in parallel; "
                                          "on: always start from the windows; off: always start cold."),
     block_hours: int = typer.Option(DEFAULT_BLOCK_HOURS, "--block-hours", min=1, help="Modelled hours per block of --block-start."),

@@ -20,8 +20,9 @@ SIMPLEX_PRICING = {"choose": -1, "dantzig": 0, "devex": 1, "steepest": 2}
 #: iterations win on these LPs, whose many hourly rows each move little per pivot.
 DEFAULT_SIMPLEX_PRICING = "dantzig"
 
-#: Choices of :attr:`SolveOptions.block_start`.
+#: Choices of :attr:`SolveOptions.block_start`, and the default.
 BLOCK_START = ("auto", "on", "off")
+DEFAULT_BLOCK_START = "auto"
 
 #: Modelled hours per block of a block start: an eighth of a year. Against a quarter, the windows of
 #: Dongguan's two years took 2.3 s instead of 4.5 s, Zhaoqing's 2.5 s instead of 6.8 s, and every
@@ -75,5 +76,5 @@ class SolveOptions:
     verbose: bool = False
     simplex_pricing: str = DEFAULT_SIMPLEX_PRICING
     extra: dict = field(default_factory=dict)
-    block_start: str = "auto"
+    block_start: str = DEFAULT_BLOCK_START
     block_hours: int = DEFAULT_BLOCK_HOURS
