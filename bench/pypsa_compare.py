@@ -189,8 +189,8 @@ def run_gridplan(case, method: str) -> dict:
     return {
         "status": outcome.status,
         "objective": outcome.objective,
-        "constant": float(session.lp.offset_),
-        "compared_objective": outcome.objective - float(session.lp.offset_),
+        "constant": float(session.lp.offset),
+        "compared_objective": outcome.objective - float(session.lp.offset),
         "timings": {
             "inputs": built.timings_s["inputs"],
             "build": built.timings_s["build_model"],

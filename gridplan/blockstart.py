@@ -49,7 +49,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from gridplan.highs import highs_lp
+from gridplan.lp import LPData
 
 #: With ``block_start="auto"``, LPs with fewer rows start cold: they solve in a few seconds at most
 #: (a 28-day Dongguan pathway, 19,151 rows: 0.3 s), where the windows and a second copy of the LP are not worth it.
@@ -176,32 +176,6 @@ def row_blocks(A: sp.csc_matrix, col_tags: np.ndarray) -> np.ndarray:
     np.minimum.at(lo, rows, tags)
     np.maximum.at(hi, rows, tags)
     return np.where(hi < 0, SHARED, np.where(lo == hi, lo, CROSSING))
-
-
-@dataclass
-class LPArrays:
-    """An LP's data as numpy arrays and its matrix row-wise, read once from a ``highspy.HighsLp`` for all block LPs.
-
-    (Reading the HighsLp's fields copies them each time: 45 ms per block on Dongguan's two years.)
-    """
-
-    cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    A: sp.csr_matrix
-
-    @classmethod
-    def of(cls, lp, A: sp.csc_matrix) -> LPArrays:
-        return cls(*(np.asarray(x) for x in (lp.col_cost_, lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_)),
-                   A.tocsr())
-
-
-def block_lp(lp: LPArrays, rows: np.ndarray, cols: np.ndarray):
-    """The LP on ``rows`` and ``cols`` of ``lp``, as a ``highspy.HighsLp``."""
-    return highs_lp(lp.cost[cols], lp.col_lower[cols], lp.col_upper[cols], lp.row_lower[rows], lp.row_upper[rows],
-                    lp.A[rows][:, cols].tocsc())
 
 
 def workers(threads: int | None) -> int:
@@ -344,7 +318,7 @@ def race(first: tuple[str, highspy.Highs], others: list = (), after_s: float = 0
         pool.shutdown(wait=True)
 
 
-def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: BlockStartReport,
+def finish(highs: highspy.Highs, lp: LPData, basis, configure, n_workers: int, report: BlockStartReport,
            options: dict | None = None) -> highspy.Highs:
     """Solve ``lp`` (held by ``highs``) from ``basis`` by the :data:`FINISHES`, raced when ``n_workers`` allow.
 
@@ -368,7 +342,7 @@ def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: B
     def fresh(name: str):
         def make() -> highspy.Highs:
             h = configure()
-            h.passModel(lp)
+            lp.pass_to(h)
             return prepared(name, h)
         return make
 
@@ -384,7 +358,7 @@ def finish(highs: highspy.Highs, lp, basis, configure, n_workers: int, report: B
     return winner
 
 
-def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: BlockStartReport | None = None):
+def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, report: BlockStartReport | None = None):
     """A basis for ``lp`` joined from the optimal bases of its blocks (:func:`joined_basis`).
 
     Parameters
@@ -407,10 +381,7 @@ def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: Bl
     blocks = np.unique(col_tags[col_tags >= 0])
     if len(blocks) < 2:
         return None
-    A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
-                      shape=(lp.num_row_, lp.num_col_))
-    row_tags = row_blocks(A, col_tags)
-    arrays = LPArrays.of(lp, A)
+    row_tags = row_blocks(lp.A, col_tags)
     report = report if report is not None else BlockStartReport(workers=n_workers)
     runs = Runs()
 
@@ -418,7 +389,7 @@ def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: Bl
         rows = np.flatnonzero((row_tags == k) | (row_tags == SHARED))
         cols = np.flatnonzero((col_tags == k) | (col_tags == SHARED))
         h = configure()
-        h.passModel(block_lp(arrays, rows, cols))
+        lp.part(rows, cols).pass_to(h)
         optimal = runs.run(h) and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         report.add(max(0, int(h.getInfo().simplex_iteration_count)), optimal=optimal)
         return rows, cols, h.getBasis() if optimal else None
@@ -433,6 +404,6 @@ def joined_start(lp, col_tags: np.ndarray, configure, n_workers: int, report: Bl
         pool.shutdown(wait=True)
     if not solved:
         return None
-    basis = joined_basis(lp.num_row_, lp.num_col_, col_tags, row_tags, solved)
+    basis = joined_basis(lp.num_row, lp.num_col, col_tags, row_tags, solved)
     report.seconds = time.perf_counter() - t0
     return basis

@@ -269,15 +269,15 @@ def _iis_lines(model, max_rows: int = IIS_MAX_ROWS, time_limit_s: float | None =
         return []
     compiled = to_highs_lp(model)
     lp = compiled.lp
-    if lp.num_row_ > max_rows:
-        return [f"HiGHS IIS: not computed, the LP has {lp.num_row_:,} rows (more than {max_rows:,}); use fewer days"]
+    if lp.num_row > max_rows:
+        return [f"HiGHS IIS: not computed, the LP has {lp.num_row:,} rows (more than {max_rows:,}); use fewer days"]
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     # Strategy 2 (from the LP's elastic ray) finds a set in highspy 1.15; the default returns none.
     h.setOptionValue("iis_strategy", 2)
     if time_limit_s:
         h.setOptionValue("time_limit", float(time_limit_s))
-    h.passModel(lp)
+    lp.pass_to(h)
     h.run()
     try:
         status, iis = h.getIis()

@@ -4,8 +4,8 @@ Route (measured fastest here, see bench/README.md): pyomo's
 ``LinearStandardFormCompiler`` in mixed form gives the objective and the
 pyomo constraints as scipy sparse arrays; the hourly array rows of
 ``gridplan.model.rows`` are appended as a matrix without passing through
-pyomo expressions; all of it goes to ``highspy.HighsLp`` and
-``Highs.passModel`` without any LP file. Primal values are written back
+pyomo expressions; all of it goes as numpy arrays (``gridplan.lp.LPData``)
+to HiGHS's array ``passModel``, without any LP file. Primal values are written back
 into the pyomo variables; row duals are kept per pyomo constraint, and per
 ``(block name, key)`` for the array rows whose block keeps its duals (the
 balance).
@@ -26,6 +26,7 @@ from pyomo.common.dependencies import scipy_available
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from gridplan.errors import InputError
+from gridplan.lp import LPData
 from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions  # noqa: F401  (re-exported)
 
 @dataclass
@@ -98,14 +99,14 @@ def _bounds_one_by_one(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @dataclass
 class CompiledLP:
-    """A model as a ``highspy.HighsLp``, with the maps back to pyomo.
+    """A model as an :class:`~gridplan.lp.LPData`, with the maps back to pyomo.
 
     Rows: first the pyomo constraints (``pyomo_rows``, as pyomo's compiler
     gives them), then the array rows of ``gridplan.model.rows`` block by
     block (``blocks``: each with its first row).
     """
 
-    lp: object
+    lp: LPData
     columns: list  # pyomo VarData per column
     pyomo_rows: list  # pyomo's RowEntry (constraint, bound type) per pyomo row
     eliminated_vars: list
@@ -116,7 +117,7 @@ class CompiledLP:
 
 
 def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
-    """Compile ``model`` into a ``highspy.HighsLp`` in memory.
+    """Compile ``model`` into an :class:`~gridplan.lp.LPData` in memory.
 
     pyomo's ``LinearStandardFormCompiler`` (mixed form) compiles the
     objective and the pyomo constraints; the array rows are appended as
@@ -146,29 +147,9 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
         row_lo, row_hi = np.concatenate([row_lo, b_lo]), np.concatenate([row_hi, b_hi])
         c = np.concatenate([c, np.zeros(len(columns) - len(c))])
     col_lo, col_hi, integer = _bounds(columns)
-    lp = highs_lp(c, col_lo, col_hi, row_lo, row_hi, A, offset)
-    if integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    lp = LPData(c, col_lo, col_hi, row_lo, row_hi, A, offset, integer)
     return CompiledLP(lp=lp, columns=columns, pyomo_rows=list(info.rows), eliminated_vars=list(info.eliminated_vars),
                       integer=integer, blocks=placed, hourly=hourly)
-
-
-def highs_lp(cost, col_lower, col_upper, row_lower, row_upper, A: sp.csc_matrix, offset: float = 0.0):
-    """A ``highspy.HighsLp`` from arrays: costs and column bounds per column, row bounds per row, ``A`` column-wise."""
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(cost)
-    lp.num_row_ = A.shape[0]
-    lp.col_cost_ = cost
-    lp.offset_ = offset
-    lp.col_lower_ = col_lower
-    lp.col_upper_ = col_upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    return lp
 
 
 def _block_matrix(row_blocks, columns: list, first_row: int):
@@ -285,7 +266,7 @@ class WarmStarts:
         components = tuple(
             (c.name, len(c)) for c in session.model.component_objects((pyo.Var, pyo.Constraint), active=True)
         )
-        return (session.lp.num_col_, session.lp.num_row_, len(session.lp.a_matrix_.value_), components)
+        return (session.lp.num_col, session.lp.num_row, session.lp.num_nonzeros, components)
 
     def basis_for(self, key: tuple):
         return self._bases.get(key)
@@ -315,7 +296,7 @@ class HighsSession:
         self.is_mip = bool(self.integer.any())
         t1 = time.perf_counter()
         self.highs = _configured_highs(self.options, mip=self.is_mip)
-        self.highs.passModel(self.lp)
+        self.lp.pass_to(self.highs)
         self.timings_s = {"compile": t1 - t0, "handoff": time.perf_counter() - t1}
         self._rows: dict | None = None
 
@@ -333,7 +314,7 @@ class HighsSession:
         inf = highspy.kHighsInf
         for con in constraints:
             for i in self.rows_of(con):
-                saved[i] = (self.lp.row_lower_[i], self.lp.row_upper_[i])
+                saved[i] = (float(self.lp.row_lower[i]), float(self.lp.row_upper[i]))
                 self.highs.changeRowBounds(i, -inf, inf)
         return saved
 
@@ -386,9 +367,9 @@ class HighsSession:
             has_solution=bool(has_solution),
             duals=duals,
             timings_s={**self.timings_s, "solve": t1 - t0, "readback": time.perf_counter() - t1},
-            n_columns=self.lp.num_col_,
-            n_rows=self.lp.num_row_,
-            n_nonzeros=len(self.lp.a_matrix_.value_),
+            n_columns=self.lp.num_col,
+            n_rows=self.lp.num_row,
+            n_nonzeros=self.lp.num_nonzeros,
         )
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
         outcome.warm_started = warm_started
@@ -428,7 +409,7 @@ class HighsSession:
 
     @staticmethod
     def _blockstart():
-        # Imported here: gridplan.blockstart builds its LPs with this module's highs_lp.
+        # Imported here: gridplan.blockstart imports this module.
         from gridplan import blockstart
 
         return blockstart
@@ -444,7 +425,7 @@ class HighsSession:
         if (opts.block_start == "off" or getattr(self.model, "T", None) is None or self.integer.any()
                 or opts.method != "simplex" or self.highs.getBasis().valid):
             return False
-        return opts.block_start == "on" or self.lp.num_row_ >= self._blockstart().MIN_ROWS
+        return opts.block_start == "on" or self.lp.num_row >= self._blockstart().MIN_ROWS
 
     def _block_start(self):
         """Solve from a block start: the windows, then the finishes. Returns its report, or None to solve cold.
@@ -482,7 +463,7 @@ class HighsSession:
         """The window of hours (block) of each column, for a block start."""
         bs = self._blockstart()
         years = sorted({y for by_year, _ in self.compiled.hourly for y in by_year})
-        return bs.column_blocks(self.lp.num_col_, self.compiled.hourly,
+        return bs.column_blocks(self.lp.num_col, self.compiled.hourly,
                                 bs.hour_blocks(years, len(self.model.T), self.options.block_hours))
 
     def run_relaxation(self) -> SolveOutcome:
@@ -514,7 +495,7 @@ class HighsSession:
         h.run()
         sol = h.getSolution()
         # Put the MIP back as it was, so the session can be re-solved.
-        h.changeColsBounds(len(idx), idx, np.asarray(self.lp.col_lower_)[idx], np.asarray(self.lp.col_upper_)[idx])
+        h.changeColsBounds(len(idx), idx, self.lp.col_lower[idx], self.lp.col_upper[idx])
         h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))  # 1: integer
         return sol
 

@@ -19,7 +19,7 @@ from pyomo.core.expr.numeric_expr import MonomialTermExpression, ProductExpressi
 
 from gridplan.highs import SolveOutcome
 from gridplan.model.core import COST_SCALE, ModelContext, discount_factors
-from gridplan.model.rows import variable_table
+from gridplan.model.hourly import variable_table
 
 #: A constraint is "active" (binds) when its slack is below this, relative to max(1, |rhs|).
 ACTIVE_TOLERANCE = 1e-6

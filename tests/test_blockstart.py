@@ -63,7 +63,7 @@ def test_block_start_finishes_at_the_cold_optimum_in_few_iterations():
 def test_auto_leaves_small_lps_to_a_cold_start():
     built = build(CASES / "dongguan.yaml", days=28)
     session = HighsSession(built.ctx.model)
-    assert session.lp.num_row_ < MIN_ROWS  # 19,151 rows, array rows included
+    assert session.lp.num_row < MIN_ROWS  # 19,151 rows, array rows included
     assert session.run(write_back=False).block_start is None
     assert _session("off").run(write_back=False).block_start is None
 
@@ -116,7 +116,7 @@ def test_a_failing_block_start_leaves_the_lp_to_a_cold_solve_and_says_so(monkeyp
     def broken(*_args):
         raise MemoryError("no room for a block")
 
-    monkeypatch.setattr(blockstart, "block_lp", broken)
+    monkeypatch.setattr(blockstart.LPData, "part", broken)
     with pytest.warns(RuntimeWarning, match="block start failed \\(MemoryError: no room for a block\\); solving cold"):
         out = _session("on").run(write_back=False)
     cold = _session("off").run(write_back=False)
@@ -157,7 +157,7 @@ def test_a_full_city_year_block_starts_by_default_and_reaches_the_cold_optimum()
 
     built = build(CASES / "dongguan.yaml", year=2030)
     session = HighsSession(built.ctx.model)
-    assert session.lp.num_row_ >= MIN_ROWS
+    assert session.lp.num_row >= MIN_ROWS
     default = session.run(write_back=False)
     cold = HighsSession(built.ctx.model, SolveOptions(block_start="off")).run(write_back=False)
     assert default.block_start["blocks"] == 8 and default.block_start["not_optimal"] == 0

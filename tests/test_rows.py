@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from gridplan.api import build
 from gridplan.highs import HighsSession, SolveOptions, to_highs_lp
@@ -28,17 +27,16 @@ def _row_names(compiled) -> list[str]:
 def _canonical(compiled) -> dict[str, tuple]:
     """Each row by name: its bounds and its (column name, coefficient) pairs; plus the objective."""
     lp = compiled.lp
-    A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
-                      shape=(lp.num_row_, lp.num_col_)).tocsr()
+    A = lp.A.tocsr()
     cols = [v.name for v in compiled.columns]
-    lo, hi = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    lo, hi = lp.row_lower, lp.row_upper
     out = {}
     for i, name in enumerate(_row_names(compiled)):
         entries = sorted((cols[j], round(float(a), 12)) for j, a in zip(A.indices[A.indptr[i]:A.indptr[i + 1]],
                                                                          A.data[A.indptr[i]:A.indptr[i + 1]]))
         out[name] = (round(float(lo[i]), 9), round(float(hi[i]), 9), tuple(entries))
-    out["objective"] = tuple(sorted((cols[j], round(float(c), 12)) for j, c in enumerate(lp.col_cost_) if c != 0.0))
-    bounds = sorted((cols[j], float(a), float(b)) for j, (a, b) in enumerate(zip(lp.col_lower_, lp.col_upper_)))
+    out["objective"] = tuple(sorted((cols[j], round(float(c), 12)) for j, c in enumerate(lp.cost) if c != 0.0))
+    bounds = sorted((cols[j], float(a), float(b)) for j, (a, b) in enumerate(zip(lp.col_lower, lp.col_upper)))
     out["bounds"] = tuple(bounds)
     return out
 

@@ -26,7 +26,8 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from gridplan.inputs import ModelData
-from gridplan.model.rows import hourly_rows, variable_table
+from gridplan.model.hourly import variable_table
+from gridplan.model.rows import hourly_rows
 
 #: Model cost unit per CNY: the model counts costs in million CNY.
 COST_SCALE = 1e-6

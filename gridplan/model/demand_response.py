@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 from gridplan.case.schema import DemandResponse, value_in_year
 from gridplan.model.capacity import KW_PER_MW
 from gridplan.model.core import COST_SCALE, ModelContext
+from gridplan.model.hourly import hourly_var
 from gridplan.model.rows import hourly_rows
 
 
@@ -35,9 +36,8 @@ def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
     m, years, _n = ctx.model, ctx.years, ctx.data.n_hours
     limit = {y: value_in_year(dr.potential_fraction_of_peak, y, 0.0) * ctx.data.peak_mw[(dr.node, y)] for y in years}
     cap = pyo.Var(years, bounds=lambda _m, y: (0.0, limit[y]))
-    u = pyo.Var(years, m.T, within=pyo.NonNegativeReals)
     m.add_component(f"dr_capability__{dr.name}", cap)
-    m.add_component(f"curtail__{dr.name}", u)
+    u = hourly_var(m, f"curtail__{dr.name}", years, lower=None, within=pyo.NonNegativeReals)
     hourly_rows(m, f"curtail_limit__{dr.name}", years, np.arange(ctx.data.n_hours), "<=",
                 hourly=[(u, 1.0)], shared=[({y: cap[y] for y in years}, -1.0)])
     if dr.max_hours_per_year < 8760:
@@ -68,10 +68,8 @@ def _add_shifting(ctx: ModelContext, dr: DemandResponse) -> None:
     shift_years = [y for y in years if limit[y] > 0]
     if not shift_years:
         return
-    down = pyo.Var(shift_years, m.T, bounds=lambda _m, y, t: (0.0, limit[y]))
-    up = pyo.Var(shift_years, m.T, bounds=lambda _m, y, t: (0.0, limit[y]))
-    m.add_component(f"shift_down__{dr.name}", down)
-    m.add_component(f"shift_up__{dr.name}", up)
+    down = hourly_var(m, f"shift_down__{dr.name}", shift_years, upper=limit)
+    up = hourly_var(m, f"shift_up__{dr.name}", shift_years, upper=limit)
     windows = shift_windows(n, dr.shift_window_h)
     m.add_component(
         f"shift_payback__{dr.name}",

@@ -23,6 +23,7 @@ from gridplan.case.schema import Generator, value_in_year
 from gridplan.model.capacity import add_capacity, is_fixed
 from gridplan.model.commitment import add_commitment
 from gridplan.model.core import COST_SCALE, ModelContext, hourly_array
+from gridplan.model.hourly import hourly_var
 from gridplan.model.retrofit import add_retrofit
 from gridplan.model.rows import hourly_rows
 
@@ -64,20 +65,15 @@ def _add_generator(ctx: ModelContext, gen: Generator) -> None:
         if gen.must_run_fraction > 0 and not (is_fixed(caps[y]) and (lowered is None or is_fixed(lowered[y])))
     ]
 
-    def bounds(_m, y, t):
-        # Where the capacity cannot change, the availability limit and the must-run floor are
-        # plain bounds, not rows.
-        if is_fixed(caps[y]):
-            low = float(floor[t] * caps[y]) if y not in floor_rows else 0.0
-            return (low, float(avail[t] * caps[y]))
-        return (0.0, None if avail[t] > 0.0 else 0.0)
-
+    # Where the capacity cannot change, the availability limit and the must-run floor are plain
+    # bounds, not rows (MW).
+    lower = {y: floor * caps[y] if is_fixed(caps[y]) and y not in floor_rows else 0.0 for y in years}
+    upper = {y: avail * caps[y] if is_fixed(caps[y]) else np.where(avail > 0.0, np.inf, 0.0) for y in years}
     # A plant whose hours are not tied together (no ramps, floor or commitment) needs no column in
     # hours where it cannot produce: nights for PV, years it does not stand in (9 % of the columns).
     separable = gen.ramp_fraction_per_h >= 1.0 and gen.must_run_fraction == 0 and gen.unit_commitment is None
-    produces = {y: (avail > 0.0) & (y in live) if separable else np.ones(n, dtype=bool) for y in years}
-    p = pyo.Var([(y, t) for y in years for t in np.flatnonzero(produces[y]).tolist()], bounds=bounds)
-    m.add_component(f"p__{gen.name}", p)
+    produces = {y: np.flatnonzero((avail > 0.0) & (y in live)) for y in years} if separable else None
+    p = hourly_var(m, f"p__{gen.name}", years, produces, lower, upper)
 
     # Rows only where the capacity is a decision; elsewhere the bounds above hold the plant.
     variable_years = [y for y in years if not is_fixed(caps[y])]

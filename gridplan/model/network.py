@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 
 from gridplan.case.schema import ExternalGrid, value_in_year
 from gridplan.model.core import COST_SCALE, ModelContext
+from gridplan.model.hourly import hourly_var
 
 
 def tou_multiplier(hour_of_day: np.ndarray, grid: ExternalGrid) -> np.ndarray:
@@ -46,10 +47,8 @@ def _add_external(ctx: ModelContext, node: str, grid: ExternalGrid) -> None:
     hod = ctx.data.timestamps.hour.to_numpy()
     imp_max = {y: value_in_year(grid.import_max_mw, y, 0.0) for y in years}
     exp_max = {y: value_in_year(grid.export_max_mw, y, 0.0) for y in years}
-    imp = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, imp_max[y]))
-    exp = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, exp_max[y]))
-    m.add_component(f"import__{node}", imp)
-    m.add_component(f"export__{node}", exp)
+    imp = hourly_var(m, f"import__{node}", years, upper=imp_max)
+    exp = hourly_var(m, f"export__{node}", years, upper=exp_max)
     for y in years:
         price = import_price_cny_per_mwh(grid, y, hod)
         export_price = value_in_year(grid.export_price_cny_per_mwh, y, 0.0)
@@ -68,10 +67,8 @@ def _add_external(ctx: ModelContext, node: str, grid: ExternalGrid) -> None:
 def _add_link(ctx: ModelContext, link) -> None:
     m, years = ctx.model, ctx.years
     cap = {y: value_in_year(link.max_mw, y, 0.0) for y in years}
-    fwd = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, cap[y]))
-    back = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, cap[y]))
-    m.add_component(f"flow_forward__{link.name}", fwd)
-    m.add_component(f"flow_back__{link.name}", back)
+    fwd = hourly_var(m, f"flow_forward__{link.name}", years, upper=cap)
+    back = hourly_var(m, f"flow_back__{link.name}", years, upper=cap)
     eta = link.efficiency
     a, b = link.from_node, link.to_node
     for y in years:
@@ -92,8 +89,7 @@ def _add_link(ctx: ModelContext, link) -> None:
 def _add_unserved(ctx: ModelContext, node: str, voll: float) -> None:
     m, years = ctx.model, ctx.years
     demand = ctx.data.demand_mw
-    lost = pyo.Var(years, m.T, bounds=lambda _m, y, t: (0.0, float(demand[(node, y)][t])))
-    m.add_component(f"unserved__{node}", lost)
+    lost = hourly_var(m, f"unserved__{node}", years, upper={y: demand[(node, y)] for y in years})
     for y in years:
         ctx.add_injection(node, y, lost)
         ctx.add_series("unserved", node, y, lost, +1.0)

@@ -29,6 +29,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from gridplan.model.hourly import VariableTable, variable_table
+
 #: Attribute of the pyomo model that holds its array rows, in the order they were added.
 ATTRIBUTE = "_array_rows"
 
@@ -47,37 +49,6 @@ class HourlyTerm:
     def variable(self, r: int):
         """The pyomo variable of row ``r``, or None."""
         return self.table.values[self.positions[r]] if self.positions[r] >= 0 else None
-
-
-class VariableTable:
-    """An hourly pyomo variable indexed ``(year, hour)``: its elements in order, and where each (year, hour) sits.
-
-    Built once per variable and shared by every term that uses it, so that
-    rows find their variables, and the compiler their columns, by array
-    indexing rather than one pyomo lookup per row. The second index may also
-    count something else than hours (calendar days, representative days).
-    """
-
-    def __init__(self, var, n_hours: int):
-        self.values = list(var.values())
-        keys = list(var.keys())
-        size = max([n_hours, *(t + 1 for _, t in keys)])
-        self._position: dict[int, np.ndarray] = {}
-        for i, (y, t) in enumerate(keys):
-            where = self._position.get(y)
-            if where is None:
-                where = self._position[y] = np.full(size, -1, dtype=np.int64)
-            where[t] = i
-
-    @property
-    def positions_by_year(self) -> dict[int, np.ndarray]:
-        """{year: position of the element of each hour (−1 where the variable leaves the hour out)}."""
-        return self._position
-
-    def positions(self, year: int, hours: np.ndarray) -> np.ndarray:
-        """Positions of ``var[year, h]`` for each of ``hours`` (−1 where the variable leaves the hour out)."""
-        where = self._position.get(year)
-        return where[hours] if where is not None else np.full(len(hours), -1, dtype=np.int64)
 
 
 @dataclass
@@ -175,18 +146,6 @@ def hourly_rows(model, name: str, years: list[int], hours, sense: str, hourly: l
         for expressions, coef in shared:
             group.terms.append(SharedTerm(expressions[y], _per_row(coef, ts)))
         block.groups.append(group)
-
-
-def variable_table(model, var) -> VariableTable:
-    """The model's :class:`VariableTable` of ``var``, made on first use."""
-    tables = getattr(model, "_array_rows_tables", None)
-    if tables is None:
-        tables = {}
-        object.__setattr__(model, "_array_rows_tables", tables)
-    table = tables.get(id(var))
-    if table is None:
-        table = tables[id(var)] = VariableTable(var, len(model.T))
-    return table
 
 
 def linear_parts(expression) -> tuple[list, list[float], float]:

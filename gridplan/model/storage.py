@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 from gridplan.case.schema import Storage, value_in_year
 from gridplan.model.capacity import KW_PER_MW, add_capacity, alive, build_years, existing_mwh, is_fixed, one_term_per_year
 from gridplan.model.core import COST_SCALE, ModelContext, capital_recovery_factor
+from gridplan.model.hourly import hourly_var
 from gridplan.model.rows import hourly_rows
 
 
@@ -109,11 +110,7 @@ def _chronological_soc(ctx: ModelContext, s: Storage, c, d, power: dict, energy:
     """State of charge hour by hour, cyclic within the modelled window (MWh)."""
     m, years = ctx.model, ctx.years
 
-    def energy_bound(_m, y, t):
-        return (0.0, float(energy[y])) if is_fixed(energy[y]) else (0.0, None)
-
-    e = pyo.Var(years, m.T, bounds=energy_bound)
-    m.add_component(f"soc__{s.name}", e)
+    e = hourly_var(m, f"soc__{s.name}", years, upper={y: energy[y] if is_fixed(energy[y]) else None for y in years})
     hours = np.arange(ctx.data.n_hours)
     grow_e = [y for y in years if not is_fixed(energy[y])]
     hourly_rows(m, f"soc_limit__{s.name}", grow_e, hours, "<=", hourly=[(e, 1.0)], shared=[(energy, -1.0)])
@@ -141,12 +138,10 @@ def _linked_soc(ctx: ModelContext, s: Storage, c, d, energy: dict):
     rep = ctx.data.rep_days
     k, n_days = len(rep.days), len(rep.day_map)
     keep = 1.0 - s.standing_loss_per_h
-    delta = pyo.Var(years, m.T)
-    start = pyo.Var(years, range(n_days), within=pyo.NonNegativeReals)
-    high = pyo.Var(years, range(k))
-    low = pyo.Var(years, range(k))
-    for name, comp in (("soc_delta", delta), ("soc_day_start", start), ("soc_day_high", high), ("soc_day_low", low)):
-        m.add_component(f"{name}__{s.name}", comp)
+    delta = hourly_var(m, f"soc_delta__{s.name}", years, lower=None)
+    start = hourly_var(m, f"soc_day_start__{s.name}", years, np.arange(n_days), lower=None, within=pyo.NonNegativeReals)
+    high = hourly_var(m, f"soc_day_high__{s.name}", years, np.arange(k), lower=None)
+    low = hourly_var(m, f"soc_day_low__{s.name}", years, np.arange(k), lower=None)
 
     hours = np.arange(ctx.data.n_hours)
     day_of_hour = hours // 24  # position of the representative day
@@ -175,13 +170,9 @@ def _add_storage(ctx: ModelContext, s: Storage) -> None:
     if all(is_fixed(c) and c == 0 for c in power.values()):
         return  # nothing stands and nothing can be built: no operation to model
 
-    def power_bound(_m, y, t):
-        return (0.0, float(power[y])) if is_fixed(power[y]) else (0.0, None)
-
-    c = pyo.Var(years, m.T, bounds=power_bound)
-    d = pyo.Var(years, m.T, bounds=power_bound)
-    m.add_component(f"charge__{s.name}", c)
-    m.add_component(f"discharge__{s.name}", d)
+    fixed_power = {y: power[y] if is_fixed(power[y]) else None for y in years}
+    c = hourly_var(m, f"charge__{s.name}", years, upper=fixed_power)
+    d = hourly_var(m, f"discharge__{s.name}", years, upper=fixed_power)
     grow = [y for y in years if not is_fixed(power[y])]
     hours = np.arange(ctx.data.n_hours)
     hourly_rows(m, f"charge_limit__{s.name}", grow, hours, "<=", hourly=[(c, 1.0)], shared=[(power, -1.0)])
