@@ -1,11 +1,8 @@
 """Hand a pyomo model to HiGHS in memory and bring the solution back.
 
-Route (measured fastest here, see bench/README.md): pyomo's
-``LinearStandardFormCompiler`` in mixed form gives the objective and the
-pyomo constraints as scipy sparse arrays; the hourly array rows of
-``gridplan.model.rows`` are appended as a matrix without passing through
-pyomo expressions; all of it goes as numpy arrays (``gridplan.lp.LPData``)
-to HiGHS's array ``passModel``, without any LP file. Primal values are written back
+Route (measured fastest here, see bench/README.md): ``gridplan.compiler``
+turns the model into numpy arrays (``gridplan.lp.LPData``), which go to
+HiGHS's array ``passModel``, without any LP file. Primal values are written back
 into the pyomo variables; row duals are kept per pyomo constraint, and per
 ``(block name, key)`` for the array rows whose block keeps its duals (the
 balance).
@@ -21,12 +18,9 @@ from functools import cached_property
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
-from pyomo.common.dependencies import scipy_available
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from gridplan.compiler import CompiledLP, to_highs_lp  # noqa: F401  (re-exported)
 from gridplan.errors import InputError
-from gridplan.lp import LPData
 from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions  # noqa: F401  (re-exported)
 
 @dataclass
@@ -50,177 +44,6 @@ class SolveOutcome:
     warm_started: bool = False
     #: what the block start did (``gridplan.blockstart.BlockStartReport.as_dict``), or None
     block_start: dict | None = None
-
-
-def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column bounds and integrality, read in bulk from the variables' own bound and domain slots.
-
-    ``VarData.bounds`` resolves each bound against its domain one variable
-    at a time (0.2 s at 8760 h); the numbers are read here as arrays and each
-    distinct domain is resolved once. Bounds that are not plain numbers
-    (a ``Param``, an expression) take ``VarData.bounds``.
-    """
-    n = len(columns)
-    try:
-        own_lo = np.array([v._lb for v in columns], dtype=float)  # None → nan
-        own_hi = np.array([v._ub for v in columns], dtype=float)
-    except (TypeError, ValueError):
-        return _bounds_one_by_one(columns)
-    domains: dict[int, int] = {}
-    domain_of = np.empty(n, dtype=np.int64)
-    resolved = []
-    for i, v in enumerate(columns):
-        d = v._domain
-        k = domains.get(id(d))
-        if k is None:
-            k = domains[id(d)] = len(resolved)
-            dlo, dhi = d.bounds()
-            resolved.append((-np.inf if dlo is None else dlo, np.inf if dhi is None else dhi, d.get_interval()[2] == 1))
-        domain_of[i] = k
-    table = np.array(resolved, dtype=float).reshape(-1, 3)
-    lo = np.fmax(np.where(np.isnan(own_lo), -np.inf, own_lo), table[domain_of, 0])
-    hi = np.fmin(np.where(np.isnan(own_hi), np.inf, own_hi), table[domain_of, 1])
-    integer = table[domain_of, 2] == 1.0
-    return np.maximum(lo, -highspy.kHighsInf), np.minimum(hi, highspy.kHighsInf), integer
-
-
-def _bounds_one_by_one(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(columns)
-    lo = np.empty(n)
-    hi = np.empty(n)
-    integer = np.zeros(n, dtype=bool)
-    for i, v in enumerate(columns):
-        lb, ub = v.bounds
-        lo[i] = -highspy.kHighsInf if lb is None else lb
-        hi[i] = highspy.kHighsInf if ub is None else ub
-        integer[i] = v.is_integer() or v.is_binary()
-    return lo, hi, integer
-
-
-@dataclass
-class CompiledLP:
-    """A model as an :class:`~gridplan.lp.LPData`, with the maps back to pyomo.
-
-    Rows: first the pyomo constraints (``pyomo_rows``, as pyomo's compiler
-    gives them), then the array rows of ``gridplan.model.rows`` block by
-    block (``blocks``: each with its first row).
-    """
-
-    lp: LPData
-    columns: list  # pyomo VarData per column
-    pyomo_rows: list  # pyomo's RowEntry (constraint, bound type) per pyomo row
-    eliminated_vars: list
-    integer: np.ndarray
-    blocks: list = field(default_factory=list)  # (RowBlock, first row)
-    #: per hourly variable: ({year: position of each hour's element, −1 absent}, LP column of each element, −1 none)
-    hourly: list = field(default_factory=list)
-
-
-def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
-    """Compile ``model`` into an :class:`~gridplan.lp.LPData` in memory.
-
-    pyomo's ``LinearStandardFormCompiler`` (mixed form) compiles the
-    objective and the pyomo constraints; the array rows are appended as
-    matrix rows without passing through pyomo expressions.
-    """
-    from gridplan.model.rows import blocks
-
-    info = LinearStandardFormCompiler().write(model, mixed_form=True)
-    columns = list(info.columns)
-    A = info.A.tocsc()
-    n_rows = A.shape[0]
-    row_lo = np.full(n_rows, -highspy.kHighsInf)
-    row_hi = np.full(n_rows, highspy.kHighsInf)
-    rhs = np.asarray(info.rhs, dtype=float)
-    kinds = np.array([r.bound_type for r in info.rows], dtype=int) if n_rows else np.zeros(0, dtype=int)
-    row_lo[kinds <= 0] = rhs[kinds <= 0]
-    row_hi[kinds >= 0] = rhs[kinds >= 0]
-    c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(len(columns))
-    offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-
-    placed, hourly = [], []
-    if blocks(model):
-        B, b_lo, b_hi, placed, hourly = _block_matrix(blocks(model), columns, first_row=n_rows)
-        pad = np.full(len(columns) - A.shape[1], A.indptr[-1])  # columns first met in array rows are empty above
-        A = sp.vstack([sp.csc_matrix((A.data, A.indices, np.concatenate([A.indptr, pad])), shape=(n_rows, len(columns))), B],
-                      format="csc")
-        row_lo, row_hi = np.concatenate([row_lo, b_lo]), np.concatenate([row_hi, b_hi])
-        c = np.concatenate([c, np.zeros(len(columns) - len(c))])
-    col_lo, col_hi, integer = _bounds(columns)
-    lp = LPData(c, col_lo, col_hi, row_lo, row_hi, A, offset, integer)
-    return CompiledLP(lp=lp, columns=columns, pyomo_rows=list(info.rows), eliminated_vars=list(info.eliminated_vars),
-                      integer=integer, blocks=placed, hourly=hourly)
-
-
-def _block_matrix(row_blocks, columns: list, first_row: int):
-    """The array rows as a sparse matrix (columns numbered after ``columns``, which grows) and their bounds."""
-    from gridplan.model.rows import HourlyTerm, linear_parts
-
-    column_of = {id(v): i for i, v in enumerate(columns)}
-
-    def column(v) -> int:
-        j = column_of.get(id(v))
-        if j is None:
-            if v.fixed:
-                return -2
-            j = column_of[id(v)] = len(columns)
-            columns.append(v)
-        return j
-
-    # Per hourly variable: its table and the column of each element (−2 fixed, −3 not numbered yet).
-    table_columns: dict[int, tuple] = {}
-
-    def columns_at(table, positions: np.ndarray) -> np.ndarray:
-        _, cols = table_columns.get(id(table), (None, None))
-        if cols is None:
-            known = column_of.get
-            cols = np.array([known(id(v), -3) for v in table.values], dtype=np.int64)
-            table_columns[id(table)] = (table, cols)
-        for i in np.unique(positions[cols[positions] == -3]):  # first met here: a new column, or a fixed variable
-            cols[i] = column(table.values[i])
-        return cols[positions]
-
-    rows, cols, vals, lows, highs, placed = [], [], [], [], [], []
-    offset = 0
-    for block in row_blocks:
-        placed.append((block, first_row + offset))
-        for group in block.groups:
-            n = len(group.keys)
-            rhs = np.array(group.rhs, dtype=float)
-            for term in group.terms:
-                if isinstance(term, HourlyTerm):
-                    present = term.positions >= 0
-                    js = np.full(n, -1, dtype=np.int64)
-                    js[present] = columns_at(term.table, term.positions[present])
-                    for r in np.flatnonzero(js == -2):  # a fixed variable is a constant
-                        rhs[r] -= term.coefficients[r] * term.variable(r).value
-                    use = (js >= 0) & (term.coefficients != 0.0)
-                    rows.append(offset + np.flatnonzero(use))
-                    cols.append(js[use])
-                    vals.append(term.coefficients[use])
-                else:
-                    variables, coefs, constant = linear_parts(term.expression)
-                    nz = np.flatnonzero(term.coefficients)
-                    rhs[nz] -= term.coefficients[nz] * constant
-                    for v, a in zip(variables, coefs):
-                        rows.append(offset + nz)
-                        cols.append(np.full(len(nz), column(v)))
-                        vals.append(term.coefficients[nz] * a)
-            lows.append(rhs if block.sense in (">=", "==") else np.full(n, -highspy.kHighsInf))
-            highs.append(rhs if block.sense in ("<=", "==") else np.full(n, highspy.kHighsInf))
-            offset += n
-    if not vals:  # blocks whose rows have no terms at all
-        vals, rows, cols = [np.empty(0)], [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    B = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(offset, len(columns))).tocsc()  # repeated (row, column) pairs add up
-    B.sum_duplicates()
-    B.eliminate_zeros()
-    hourly = []
-    for table, cols in table_columns.values():
-        for i in np.flatnonzero(cols == -3):  # an element no array row uses may still be a column
-            cols[i] = column_of.get(id(table.values[i]), -1)
-        hourly.append((table.positions_by_year, np.where(cols < 0, -1, cols)))
-    return B, np.concatenate(lows), np.concatenate(highs), placed, hourly
 
 
 def _status_name(status) -> str:
@@ -356,8 +179,6 @@ class HighsSession:
                 sol = self._fixed_integer_lp() if self.is_mip else h.getSolution()
                 for var, val in zip(self.compiled.columns, np.asarray(sol.col_value)):
                     var.set_value(float(val), skip_validation=True)
-                for var, expr in self.compiled.eliminated_vars:
-                    var.set_value(pyo.value(expr), skip_validation=True)
                 if sol.dual_valid:
                     duals = self._duals(np.asarray(sol.row_dual))
         outcome = SolveOutcome(

@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from gridplan.api import build, solve
-from gridplan.highs import _bounds, _bounds_one_by_one
+from gridplan.compiler import _bounds, _bounds_one_by_one
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 

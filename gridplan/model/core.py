@@ -23,10 +23,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from gridplan.inputs import ModelData
-from gridplan.model.hourly import variable_table
+from gridplan.model.hourly import hourly_sum
 from gridplan.model.rows import hourly_rows
 
 #: Model cost unit per CNY: the model counts costs in million CNY.
@@ -98,12 +97,7 @@ class ModelContext:
         coefficients in CNY/MWh it is CNY per year.
         """
         w = self.data.weights if coefficients is None else self.data.weights * np.asarray(coefficients, dtype=float)
-        # Built as one LinearExpression: four times faster than summing term by term. A variable
-        # left out of hours where it is zero (see generators) is summed where it exists.
-        table = variable_table(self.model, var)
-        positions = table.positions(year, np.arange(self.data.n_hours))
-        present = np.flatnonzero(positions >= 0)
-        return LinearExpression(linear_coefs=w[present].tolist(), linear_vars=[table.values[i] for i in positions[present]])
+        return hourly_sum(self.model, var, year, w)
 
     def kept_by_asset_year(self) -> dict[tuple[str, int], list]:
         """(generator, year) -> the kept-capacity variables of the retirement rules on it (MW)."""

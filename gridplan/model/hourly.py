@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 #: Attribute of the pyomo model that holds its variable tables, by ``id`` of the variable.
 TABLES = "_array_rows_tables"
+#: Attribute of the pyomo model that holds its hourly sums as arrays, by ``id`` of the expression.
+SUMS = "_hourly_sums"
 
 
 class VariableTable:
@@ -63,11 +66,42 @@ def variable_table(model, var) -> VariableTable:
 
 
 def _tables(model) -> dict:
-    tables = getattr(model, TABLES, None)
-    if tables is None:
-        tables = {}
-        object.__setattr__(model, TABLES, tables)
-    return tables
+    return _attribute(model, TABLES)
+
+
+def hourly_sums(model) -> dict:
+    """{id(expression): (expression, table, positions, weights)} of the sums made by :func:`hourly_sum`."""
+    return _attribute(model, SUMS)
+
+
+def _attribute(model, name: str) -> dict:
+    found = getattr(model, name, None)
+    if found is None:
+        found = {}
+        object.__setattr__(model, name, found)
+    return found
+
+
+def hourly_sum(model, var, year: int, weights: np.ndarray) -> LinearExpression:
+    """Σ_t weights[t] · var[year, t] over the hours where ``var`` has an element, as one pyomo expression.
+
+    The expression is an ordinary pyomo ``LinearExpression`` (built in one
+    go: four times faster than summing term by term); its terms are also kept
+    as arrays, so that ``gridplan.compiler`` reads them without walking
+    ~8760 pyomo terms.
+
+    Parameters
+    ----------
+    weights : array over all modelled hours
+        Coefficient of each hour (e.g. hours per modelled hour, times CNY/MWh).
+    """
+    table = variable_table(model, var)
+    positions = table.positions(year, np.arange(len(weights)))
+    present = np.flatnonzero(positions >= 0)
+    w = np.asarray(weights, dtype=float)[present]
+    expr = LinearExpression(linear_coefs=w.tolist(), linear_vars=[table.values[i] for i in positions[present].tolist()])
+    hourly_sums(model)[id(expr)] = (expr, table, positions[present], w)  # the expression is kept: its id stays its own
+    return expr
 
 
 def hourly_var(model, name: str, years: list[int], hours=None, lower=0.0, upper=None, within=None):
