@@ -21,6 +21,7 @@ rows), as pyomo's compiler numbers them. Fixed variables are constants.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import highspy
 import numpy as np
@@ -35,10 +36,11 @@ from pyomo.core.expr.numeric_expr import (
     SumExpression,
 )
 from pyomo.core.expr.numvalue import native_numeric_types
+from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from gridplan.lp import LPData
-from gridplan.model.hourly import hourly_sums
+from gridplan.model.hourly import hourly_sums, variable_tables
 from gridplan.model.rows import HourlyTerm, blocks
 
 #: Column code of an element not numbered yet, and of a fixed variable (a constant, no column).
@@ -71,56 +73,56 @@ class CompiledLP:
 
 
 class Columns:
-    """LP columns, numbered on first use: pyomo variables one at a time, elements of hourly variables in bulk."""
+    """LP columns, numbered on first use: elements of hourly variables in bulk, other pyomo variables one at a time.
 
-    def __init__(self):
+    ``tables`` are the model's :class:`~gridplan.model.hourly.VariableTable`
+    by ``id`` of their variable: an element of one is always numbered
+    through its table, also when met on its own in a pyomo expression.
+    """
+
+    def __init__(self, tables: dict | None = None):
         self.variables: list = []
-        self._column_of: dict[int, int] = {}  # id(VarData) -> column
-        self._tables: dict[int, tuple] = {}  # id(VariableTable) -> (table, column code of each element)
+        self._column_of: dict[int, int] = {}  # id(VarData) -> column, for variables without a table
+        self._table_of = tables or {}
+        self._codes: dict[int, tuple] = {}  # id(VariableTable) -> (table, column code of each element)
 
     def of(self, v) -> int:
         """The column of variable ``v`` (``FIXED`` for a fixed one)."""
         j = self._column_of.get(id(v))
-        if j is None:
-            if v.fixed:
-                return FIXED
-            j = self._column_of[id(v)] = len(self.variables)
-            self.variables.append(v)
+        if j is not None:
+            return j
+        table = self._table_of.get(id(v.parent_component()))
+        if table is not None:
+            year, t = v.index()
+            return int(self.of_table(table, table.positions(year, np.array([t])))[0])
+        if v.fixed:
+            return FIXED
+        j = self._column_of[id(v)] = len(self.variables)
+        self.variables.append(v)
         return j
 
     def of_table(self, table, positions: np.ndarray) -> np.ndarray:
         """Columns of ``table.values[positions]`` (``FIXED`` for fixed elements), numbering new ones in order."""
-        entry = self._tables.get(id(table))
+        entry = self._codes.get(id(table))
         if entry is None:
-            entry = self._tables[id(table)] = (table, np.full(len(table.values), UNSEEN, dtype=np.int64))
+            entry = self._codes[id(table)] = (table, np.full(len(table.values), UNSEEN, dtype=np.int64))
         codes = entry[1]
         new = positions[codes[positions] == UNSEEN]
         if len(new):
             _, first = np.unique(new, return_index=True)  # in the order first met, as one by one
             new = new[np.sort(first)]
-            known = self._column_of.get
-            # An element may have been met on its own, in a pyomo expression.
-            codes[new] = [known(id(table.values[i]), UNSEEN) for i in new.tolist()]
-            new = new[codes[new] == UNSEEN]
             values = [table.values[i] for i in new.tolist()]
-            fixed = np.fromiter((v.fixed for v in values), dtype=bool, count=len(values))
+            fixed = np.fromiter(map(attrgetter("_fixed"), values), dtype=bool, count=len(values))
             codes[new[fixed]] = FIXED
-            free = [v for v, f in zip(values, fixed.tolist()) if not f]
+            free = [v for v, f in zip(values, fixed.tolist()) if not f] if fixed.any() else values
             start = len(self.variables)
             codes[new[~fixed]] = np.arange(start, start + len(free))
             self.variables.extend(free)
-            self._column_of.update(zip(map(id, free), range(start, start + len(free))))
         return codes[positions]
 
     def hourly(self) -> list[tuple]:
         """Per hourly variable met: (its positions by year, the column of each element or −1)."""
-        out = []
-        for table, codes in self._tables.values():
-            codes = codes.copy()
-            for i in np.flatnonzero(codes == UNSEEN):  # met later on its own, or not at all
-                codes[i] = self._column_of.get(id(table.values[i]), -1)
-            out.append((table.positions_by_year, np.where(codes < 0, -1, codes)))
-        return out
+        return [(table.positions_by_year, np.where(codes < 0, -1, codes)) for table, codes in self._codes.values()]
 
 
 @dataclass
@@ -216,7 +218,7 @@ def _varies(node) -> bool:
 
 def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     """Compile ``model`` (one active objective, minimised, or none) into an :class:`~gridplan.lp.LPData`."""
-    columns = Columns()
+    columns = Columns(variable_tables(model))
     sums = hourly_sums(model)
     objectives = list(model.component_data_objects(pyo.Objective, active=True))
     if len(objectives) > 1:
@@ -228,10 +230,9 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
 
     pyomo_rows, row_index, col_index, values, lows, highs = [], [], [], [], [], []
     for con in model.component_data_objects(pyo.Constraint, active=True):
-        lb, body, ub = con.to_bounded_expression(evaluate_bounds=True)
+        form, lb, ub = _constraint_form(con, columns, sums)
         if lb is None and ub is None:
             continue
-        form = linear_form(body, columns, sums)
         lo = -highspy.kHighsInf if lb is None else float(lb) - form.constant
         hi = highspy.kHighsInf if ub is None else float(ub) - form.constant
         if not len(form.columns):  # no variable left: it holds, or the model cannot
@@ -266,6 +267,30 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     lp = LPData(cost, col_lo, col_hi, lower, upper, A, objective.constant, integer)
     return CompiledLP(lp=lp, columns=columns.variables, pyomo_rows=pyomo_rows, integer=integer, blocks=placed,
                       hourly=columns.hourly())
+
+
+def _constraint_form(con, columns: Columns, sums: dict) -> tuple[LinearForm, float | None, float | None]:
+    """A constraint as ``lower ≤ form ≤ upper`` (None: no bound).
+
+    Rows are signed as pyomo signs them. Where both sides hold variables,
+    ``a ≤ b`` and ``a == b`` are read side by side as ``a − b``: pyomo's own
+    ``body`` would first fold the two sides into one new expression, and an
+    hourly sum on either side would lose its arrays.
+    """
+    expr = con.expr
+    if type(expr) in (InequalityExpression, EqualityExpression):
+        equal = type(expr) is EqualityExpression
+        lesser, greater = expr.args
+        if not _varies(greater):  # body ≤ number, as pyomo puts it (the sign of the row's dual depends on it)
+            return linear_form(lesser, columns, sums), (pyo.value(greater) if equal else None), pyo.value(greater)
+        if not _varies(lesser):
+            return linear_form(greater, columns, sums), pyo.value(lesser), (pyo.value(lesser) if equal else None)
+        a, b = linear_form(lesser, columns, sums), linear_form(greater, columns, sums)
+        form = LinearForm(np.concatenate([a.columns, b.columns]), np.concatenate([a.coefficients, -b.coefficients]),
+                          a.constant - b.constant)
+        return form, (0.0 if equal else None), 0.0
+    lb, body, ub = con.to_bounded_expression(evaluate_bounds=True)
+    return linear_form(body, columns, sums), lb, ub
 
 
 def _block_entries(row_blocks, columns: Columns, first_row: int):
@@ -313,11 +338,11 @@ def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     (a ``Param``, an expression) take ``VarData.bounds``.
     """
     try:
-        own_lo = np.array([v._lb for v in columns], dtype=float)  # None → nan
-        own_hi = np.array([v._ub for v in columns], dtype=float)
+        own_lo = np.array(list(map(attrgetter("_lb"), columns)), dtype=float)  # None → nan
+        own_hi = np.array(list(map(attrgetter("_ub"), columns)), dtype=float)
     except (TypeError, ValueError):
         return _bounds_one_by_one(columns)
-    domain_ids = np.fromiter((id(v._domain) for v in columns), dtype=np.int64, count=len(columns))
+    domain_ids = np.fromiter(map(id, map(attrgetter("_domain"), columns)), dtype=np.int64, count=len(columns))
     distinct, first, domain_of = np.unique(domain_ids, return_index=True, return_inverse=True)
     resolved = []
     for i in first.tolist():

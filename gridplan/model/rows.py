@@ -13,7 +13,7 @@ where each term ``x_k`` is an element of an hourly pyomo variable per row
 (found through a :class:`VariableTable`; absent where the variable leaves
 the hour out) or a yearly expression (a capacity) shared by the block's rows. The variables stay pyomo variables, so values, bounds and
 fixing work as everywhere else; only the rows skip pyomo's expression
-system. ``gridplan.highs`` turns the blocks into matrix rows directly.
+system. ``gridplan.compiler`` turns the blocks into matrix rows directly.
 
 :func:`materialize` turns the blocks into ordinary pyomo constraints with
 the same names and indices, for tools that need every row as a pyomo
