@@ -157,9 +157,9 @@ def timed(h) -> dict:
 
 def gridplan_highs_options(method: str) -> dict:
     """The HiGHS options gridplan sets for an LP with ``method``, to give PyPSA the same."""
-    from gridplan.options import DEFAULT_SIMPLEX_PRICING, METHODS, SIMPLEX_PRICING
+    from gridplan.options import DEFAULT_SIMPLEX_PRICING, METHODS, SIMPLEX_PRICING, pricing_for
 
-    options = {"solver": METHODS[method], "simplex_dual_edge_weight_strategy": SIMPLEX_PRICING[DEFAULT_SIMPLEX_PRICING]}
+    options = {"solver": METHODS[method], "simplex_dual_edge_weight_strategy": SIMPLEX_PRICING[pricing_for(DEFAULT_SIMPLEX_PRICING, representative_days=False)]}
     if method == "ipm":
         options["run_crossover"] = "on"
     return options

@@ -25,7 +25,7 @@ auto: see gridplan/blockstart.py), whose blocks' iterations are listed
 beside the finish's.
 
 Timings per point: inputs (weather, profiles, demand), build (pyomo model),
-compile (LinearStandardFormCompiler for the pyomo rows, plus the array rows), handoff (``Highs.passModel``), HiGHS run,
+compile (``gridplan.compiler``: the objective, the pyomo rows and the array rows), handoff (``Highs.passModel``), HiGHS run,
 readback (values and duals back into pyomo), total; plus LP size and the
 load average before each point.
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions, WarmStarts
-from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_BLOCK_START, DEFAULT_SIMPLEX_PRICING
+from gridplan.options import DEFAULT_BLOCK_HOURS, DEFAULT_BLOCK_START, DEFAULT_SIMPLEX_PRICING, pricing_for
 from gridplan.inputs import prepare
 from gridplan.model.core import ModelContext, build_model
 from gridplan.result import Result, collect, compare_with_mip, lp_relaxation_summary
@@ -55,7 +55,7 @@ class Built:
         timings = dict(self.timings_s)
         timings["build"] = timings.pop("build_model") + outcome.timings_s["compile"] + outcome.timings_s["handoff"]
         timings["solve"] = outcome.timings_s["solve"]
-        options = {"method": opts.method, "simplex_pricing": opts.simplex_pricing, "highs_options": dict(opts.extra),
+        options = {"method": opts.method, "simplex_pricing": pricing_for(opts.simplex_pricing, self.ctx.data.rep_days is not None), "highs_options": dict(opts.extra),
                    "time_limit_s": opts.time_limit_s, "mip_gap": opts.mip_gap,
                    "threads": opts.threads, "block_start": opts.block_start, "block_hours": opts.block_hours,
                    "hours": int(self.ctx.data.n_hours), "rep_days": self.case.hours.rep_days,
@@ -127,7 +127,8 @@ def solve(
         Solve discrete decisions (whole projects, units, commitment, exclusive
         charging) as integers; prices then come from the LP with them fixed.
     simplex_pricing : str
-        Dual simplex pricing for LPs: ``dantzig`` (default), ``devex``, ``steepest`` or ``choose``.
+        Dual simplex pricing for LPs: ``auto`` (default: ``dantzig`` for hours in sequence, ``devex`` for
+        representative days), ``dantzig``, ``devex``, ``steepest`` or ``choose``.
     highs_options : dict, optional
         Further HiGHS options by name; they override gridplan's settings.
     compare_lp : bool

@@ -21,7 +21,8 @@ import pyomo.environ as pyo
 
 from gridplan.compiler import CompiledLP, to_highs_lp  # noqa: F401  (re-exported)
 from gridplan.errors import InputError
-from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions  # noqa: F401  (re-exported)
+from gridplan.model.core import models_representative_days
+from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions, pricing_for  # noqa: F401  (re-exported)
 
 @dataclass
 class SolveOutcome:
@@ -118,7 +119,8 @@ class HighsSession:
         self.lp, self.integer = self.compiled.lp, self.compiled.integer
         self.is_mip = bool(self.integer.any())
         t1 = time.perf_counter()
-        self.highs = _configured_highs(self.options, mip=self.is_mip)
+        self.pricing = pricing_for(self.options.simplex_pricing, models_representative_days(model))
+        self.highs = _configured_highs(self.options, mip=self.is_mip, pricing=self.pricing)
         self.lp.pass_to(self.highs)
         self.timings_s = {"compile": t1 - t0, "handoff": time.perf_counter() - t1}
         self._rows: dict | None = None
@@ -278,7 +280,7 @@ class HighsSession:
         return self._blockstart().workers(self.options.threads)
 
     def _configure(self) -> highspy.Highs:
-        return _configured_highs(self.options)
+        return _configured_highs(self.options, pricing=self.pricing)
 
     def _block_tags(self) -> np.ndarray:
         """The window of hours (block) of each column, for a block start."""
@@ -295,7 +297,7 @@ class HighsSession:
         h = self.highs
         idx = np.flatnonzero(self.integer).astype(np.int32)
         h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), dtype=np.uint8))  # 0: continuous
-        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[self.options.simplex_pricing])
+        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[self.pricing])
         self.is_mip = False
         try:
             return self.run()
@@ -321,7 +323,8 @@ class HighsSession:
         return sol
 
 
-def _configured_highs(options: SolveOptions, mip: bool = False) -> highspy.Highs:
+def _configured_highs(options: SolveOptions, mip: bool = False, pricing: str | None = None) -> highspy.Highs:
+    """A HiGHS instance set up by ``options``; ``pricing`` is the resolved simplex pricing (default: the options')."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose))
     for name, value, allowed in (("method", options.method, METHODS), ("simplex_pricing", options.simplex_pricing, SIMPLEX_PRICING),
@@ -330,7 +333,8 @@ def _configured_highs(options: SolveOptions, mip: bool = False) -> highspy.Highs
             raise InputError("solver options", name, f"{value!r} is not one of {', '.join(allowed)}", f"give one of {', '.join(allowed)}")
     h.setOptionValue("solver", METHODS[options.method])
     if not mip:
-        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[options.simplex_pricing])
+        chosen = pricing_for(pricing or options.simplex_pricing, representative_days=False)
+        h.setOptionValue("simplex_dual_edge_weight_strategy", SIMPLEX_PRICING[chosen])
     if options.method == "ipm":
         h.setOptionValue("run_crossover", "on" if options.crossover else "off")
     if options.time_limit_s:

@@ -11,14 +11,28 @@ DEFAULT_METHOD = "simplex"
 #: HiGHS ``solver`` option for each method name gridplan accepts.
 METHODS = {"simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp", "choose": "choose"}
 
-#: Dual simplex pricing rule (HiGHS ``simplex_dual_edge_weight_strategy``) for each name gridplan accepts.
-SIMPLEX_PRICING = {"choose": -1, "dantzig": 0, "devex": 1, "steepest": 2}
+#: Dual simplex pricing rule (HiGHS ``simplex_dual_edge_weight_strategy``) for each name gridplan accepts;
+#: ``auto`` is resolved by :func:`pricing_for`.
+SIMPLEX_PRICING = {"auto": None, "choose": -1, "dantzig": 0, "devex": 1, "steepest": 2}
 
-#: Default pricing for LPs. HiGHS alone on the same LPs, quiet machine (bench/README.md, "Choosing the
-#: simplex pricing"): Dongguan 2030 at 8760 h, Dantzig 3.0 s against 10.4 s for HiGHS's own choice
-#: (steepest edge) and 3.4 s for Devex; both years, 7.4 s against 47.3 s (Devex 42.4 s). Cheap
-#: iterations win on these LPs, whose many hourly rows each move little per pivot.
-DEFAULT_SIMPLEX_PRICING = "dantzig"
+#: Default pricing for LPs: gridplan picks by the kind of LP (:data:`AUTO_PRICING`).
+DEFAULT_SIMPLEX_PRICING = "auto"
+
+#: What ``auto`` picks. HiGHS alone on the same LPs (bench/README.md, "Choosing the simplex pricing"):
+#: hours in sequence (a full year or a window): Dongguan 2030 at 8760 h, Dantzig 3.0 s against 10.4 s
+#: for HiGHS's own choice (steepest edge) and 3.4 s for Devex; both years, 7.4 s against 47.3 s (Devex
+#: 42.4 s): cheap iterations win on these LPs, whose many hourly rows each move little per pivot.
+#: Representative days (state of charge carried through the 365-day sequence): Devex 11.8 s against
+#: Dantzig 18.5 s over the five cities at 12 and 24 days, faster in 8 of the 10.
+AUTO_PRICING = {"hours": "dantzig", "representative days": "devex"}
+
+
+def pricing_for(name: str, representative_days: bool) -> str:
+    """The pricing rule a solve uses: ``name``, or what ``auto`` picks for this kind of LP."""
+    if name != "auto":
+        return name
+    return AUTO_PRICING["representative days" if representative_days else "hours"]
+
 
 #: Choices of :attr:`SolveOptions.block_start`, and the default.
 BLOCK_START = ("auto", "on", "off")
@@ -50,8 +64,10 @@ class SolveOptions:
     verbose : bool
         Print HiGHS's log.
     simplex_pricing : str
-        Dual simplex pricing for LPs: ``dantzig`` (the default, measured
-        fastest here), ``devex``, ``steepest`` or ``choose`` (HiGHS decides).
+        Dual simplex pricing for LPs: ``auto`` (the default: Dantzig for
+        hours in sequence, Devex for representative days, each measured
+        fastest on its kind), ``dantzig``, ``devex``, ``steepest`` or
+        ``choose`` (HiGHS decides).
         MIPs keep HiGHS's own choice for their many small warm re-solves.
     extra : dict
         Any further HiGHS options by name (``{"presolve": "off"}``); they

@@ -94,7 +94,7 @@ def test_missing_case_file_is_one_line_and_exit_2(tmp_path):
 
 
 @pytest.mark.parametrize("args, says", [
-    (["--simplex-pricing", "fastest"], "simplex_pricing: 'fastest' is not one of choose, dantzig, devex, steepest"),
+    (["--simplex-pricing", "fastest"], "simplex_pricing: 'fastest' is not one of auto, choose, dantzig, devex, steepest"),
     (["--highs-option", "presolve"], "--highs-option: 'presolve' is not NAME=VALUE"),
     (["--highs-option", "presolv=off"], "presolv: HiGHS rejects presolv='off'"),
     (["--block-start", "always"], "block_start: 'always' is not one of auto, on, off"),

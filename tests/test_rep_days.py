@@ -154,3 +154,20 @@ def test_curtailment_page_reads_the_rescaled_availability_of_representative_days
     # What the model had available is never below what it dispatched.
     merged = direct.merge(result.dispatch, on=["node", "year", "hour"])
     assert (merged.pv_mw_x >= merged.pv_mw_y - 1e-6).all()
+
+
+def test_auto_pricing_takes_devex_for_representative_days_and_dantzig_for_hours(make_case):
+    """The default pricing follows the kind of LP; a pricing the user names is used as named."""
+    from gridplan.api import build
+    from gridplan.highs import HighsSession, SolveOptions
+
+    case = _small_case(make_case)
+    strategy = "simplex_dual_edge_weight_strategy"
+    rep = HighsSession(build(case, rep_days=4).ctx.model)
+    days = HighsSession(build(case, days=4).ctx.model)
+    assert (rep.pricing, days.pricing) == ("devex", "dantzig")
+    assert rep.highs.getOptionValue(strategy)[1] == 1 and days.highs.getOptionValue(strategy)[1] == 0
+    named = HighsSession(build(case, rep_days=4).ctx.model, SolveOptions(simplex_pricing="dantzig"))
+    assert named.pricing == "dantzig" and named.highs.getOptionValue(strategy)[1] == 0
+    result = gridplan.solve(case, rep_days=4)
+    assert result.options["simplex_pricing"] == "devex"

@@ -31,6 +31,15 @@ from gridplan.model.rows import hourly_rows
 #: Model cost unit per CNY: the model counts costs in million CNY.
 COST_SCALE = 1e-6
 
+#: Attribute of a built pyomo model: True when its hours are representative days (``gridplan.highs`` picks
+#: the simplex pricing by it).
+REPRESENTATIVE_DAYS = "_representative_days"
+
+
+def models_representative_days(model) -> bool:
+    """Whether ``model`` (built by :func:`build_model`) models representative days."""
+    return bool(getattr(model, REPRESENTATIVE_DAYS, False))
+
 
 def capital_recovery_factor(rate: float, lifetime_years: int) -> float:
     """Annuity per unit of capital (1/year) at discount ``rate`` over ``lifetime_years``."""
@@ -206,6 +215,7 @@ def _build(data, families, with_policies, drop_policies, fixed_builds, mip) -> M
 
     m = pyo.ConcreteModel(name=data.case.name)
     m.T = pyo.RangeSet(0, data.n_hours - 1)
+    object.__setattr__(m, REPRESENTATIVE_DAYS, data.rep_days is not None)
     ctx = ModelContext(data=data, model=m, mip=mip)
     for family in families or FAMILIES:
         family.add(ctx)
