@@ -87,7 +87,7 @@ def warm_vs_cold(case) -> None:
     if n == 0:
         print(f"no rule binds (base solve {base:.1f} s): nothing to re-solve, warm or cold\n")
         return
-    print(f"| rules priced | base solve s | warm re-solves s | cold re-solves s | speed-up | max |Δ cost| CNY |")
+    print("| rules priced | base solve s | warm re-solves s | cold re-solves s | speed-up | max |Δ cost| CNY |")
     print("|---|---|---|---|---|---|")
     print(f"| {n} | {base:.1f} | {t_warm - base:.1f} | {t_cold - base:.1f} | {(t_cold - base) / max(t_warm - base, 1e-9):.1f}× | {diff:.3g} |\n")
 
@@ -99,7 +99,7 @@ def rep_vs_full(case, n_days: int) -> None:
     t0 = time.perf_counter()
     rep = gridplan.solve(case, rep_days=n_days)
     t_rep = time.perf_counter() - t0
-    print(f"| hours | total s | solve s | total cost M CNY | cost error % |")
+    print("| hours | total s | solve s | total cost M CNY | cost error % |")
     print("|---|---|---|---|---|")
     print(f"| 8760 | {t_full:.1f} | {full.timings_s['solve']:.1f} | {full.objective_cny / 1e6:,.1f} | – |")
     err = 100 * (rep.objective_cny / full.objective_cny - 1)

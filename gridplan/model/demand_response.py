@@ -33,7 +33,7 @@ def add(ctx: ModelContext) -> None:
 
 
 def _add_curtailment(ctx: ModelContext, dr: DemandResponse) -> None:
-    m, years, _n = ctx.model, ctx.years, ctx.data.n_hours
+    m, years = ctx.model, ctx.years
     limit = {y: value_in_year(dr.potential_fraction_of_peak, y, 0.0) * ctx.data.peak_mw[(dr.node, y)] for y in years}
     cap = pyo.Var(years, bounds=lambda _m, y: (0.0, limit[y]))
     m.add_component(f"dr_capability__{dr.name}", cap)

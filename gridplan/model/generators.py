@@ -17,7 +17,6 @@ its output into its node's balance, and variable O&M plus fuel
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
 
 from gridplan.case.schema import Generator, value_in_year
 from gridplan.model.capacity import add_capacity, is_fixed

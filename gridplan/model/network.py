@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
 
 from gridplan.case.schema import ExternalGrid, value_in_year
 from gridplan.model.core import COST_SCALE, ModelContext
