@@ -36,6 +36,7 @@ from pyomo.core.expr.numeric_expr import (
     SumExpression,
 )
 from pyomo.core.expr.numvalue import native_numeric_types
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
@@ -182,6 +183,8 @@ def linear_form(expr, columns: Columns, sums: dict | None = None) -> LinearForm:
                 if type(arg) is MonomialTermExpression:
                     c, v = arg.args
                     add(v, factor * (c if type(c) in native_numeric_types else pyo.value(c)))
+                elif type(arg) is VarData:
+                    add(arg, factor)
                 else:
                     stack.append((arg, factor))
         elif kind is SumExpression:

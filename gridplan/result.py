@@ -43,6 +43,8 @@ def _linear_value(expr) -> float:
         args = expr.args
         if all(type(a) is MonomialTermExpression for a in args):
             return math.fsum((c if type(c) in (int, float) else pyo.value(c)) * _var_value(v) for c, v in (a.args for a in args))
+        if all(type(a) is VarData for a in args):  # a plain sum (gridplan.model.hourly.hourly_sum)
+            return math.fsum(_var_value(v) for v in args)
         return math.fsum(_linear_value(a) for a in args)
     if isinstance(expr, ProductExpression):
         a, b = expr.args

@@ -100,7 +100,14 @@ def hourly_sum(model, var, year: int, weights: np.ndarray) -> LinearExpression:
     positions = table.positions(year, np.arange(len(weights)))
     present = np.flatnonzero(positions >= 0)
     w = np.asarray(weights, dtype=float)[present]
-    expr = LinearExpression(linear_coefs=w.tolist(), linear_vars=[table.values[i] for i in positions[present].tolist()])
+    variables = [table.values[i] for i in positions[present].tolist()]
+    if len(w) and np.all(w == w[0]):
+        # One weight for every hour (a full year's MWh): a plain sum of the variables, times the weight,
+        # without a pyomo term object per hour.
+        inner = LinearExpression(variables)
+        hourly_sums(model)[id(inner)] = (inner, table, positions[present], np.ones(len(w)))
+        return inner if w[0] == 1.0 else float(w[0]) * inner
+    expr = LinearExpression(linear_coefs=w.tolist(), linear_vars=variables)
     hourly_sums(model)[id(expr)] = (expr, table, positions[present], w)  # the expression is kept: its id stays its own
     return expr
 
