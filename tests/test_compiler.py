@@ -121,3 +121,17 @@ def test_a_changed_sum_is_walked_not_read_from_stale_arrays():
     cost = {v.name: float(a) for v, a in zip(c.columns, c.lp.cost) if a}
     assert cost == {"h[2030,0]": 1.0, "h[2030,3]": 3.0, "x": 1.0}
     assert c.lp.offset == pytest.approx(2 * 1.5)
+
+
+def test_a_cloned_model_compiles_to_the_same_lp():
+    """A copy keeps its variable tables and hourly sums, though its objects have new ids."""
+    model = build(CASES / "zhaoqing.yaml", days=2).ctx.model
+    twin = model.clone()
+    a, b = to_highs_lp(model), to_highs_lp(twin)
+    assert [v.name for v in a.columns] == [v.name for v in b.columns]
+    assert all(v.model() is twin for v in b.columns)
+    assert (a.lp.A != b.lp.A).nnz == 0
+    np.testing.assert_array_equal(a.lp.cost, b.lp.cost)
+    np.testing.assert_array_equal(a.lp.row_lower, b.lp.row_lower)
+    sums = hourly_sums(twin)
+    assert sums and all(key == id(entry[0]) for key, entry in sums.items())

@@ -28,9 +28,10 @@ class VariableTable:
     count something else than hours (calendar days, representative days).
     """
 
-    def __init__(self, values: list, positions_by_year: dict[int, np.ndarray]):
+    def __init__(self, values: list, positions_by_year: dict[int, np.ndarray], var=None):
         self.values = values
         self._position = positions_by_year
+        self.var = var  # the pyomo variable, when known
 
     @classmethod
     def of(cls, var, n_hours: int) -> VariableTable:
@@ -43,7 +44,7 @@ class VariableTable:
             if where is None:
                 where = position[y] = np.full(size, -1, dtype=np.int64)
             where[t] = i
-        return cls(list(var.values()), position)
+        return cls(list(var.values()), position, var)
 
     @property
     def positions_by_year(self) -> dict[int, np.ndarray]:
@@ -67,12 +68,32 @@ def variable_table(model, var) -> VariableTable:
 
 def variable_tables(model) -> dict:
     """{id(variable): VariableTable} of the model's hourly variables that have one."""
-    return _attribute(model, TABLES)
+    return _keyed_by_current_ids(_attribute(model, TABLES), _table_owner)
 
 
 def hourly_sums(model) -> dict:
     """{id(expression): (expression, table, positions, weights)} of the sums made by :func:`hourly_sum`."""
-    return _attribute(model, SUMS)
+    return _keyed_by_current_ids(_attribute(model, SUMS), lambda entry: entry[0])
+
+
+def _table_owner(table: VariableTable):
+    if table.var is not None:
+        return table.var
+    return table.values[0].parent_component() if table.values else table
+
+
+def _keyed_by_current_ids(stored: dict, owner) -> dict:
+    """``stored``, re-keyed in place by the ``id`` of what each entry belongs to now.
+
+    A copy of the model (``model.clone()``) copies these dicts with it, and
+    their entries point to the copy's own variables and expressions, but the
+    keys are the ids of the original's: found stale, they are worked out again.
+    """
+    if any(key != id(owner(entry)) for key, entry in stored.items()):
+        fresh = {id(owner(entry)): entry for entry in stored.values()}
+        stored.clear()
+        stored.update(fresh)
+    return stored
 
 
 def _attribute(model, name: str) -> dict:
@@ -108,7 +129,7 @@ def hourly_sum(model, var, year: int, weights: np.ndarray) -> LinearExpression:
         hourly_sums(model)[id(inner)] = (inner, table, positions[present], np.ones(len(w)))
         return inner if w[0] == 1.0 else float(w[0]) * inner
     expr = LinearExpression(linear_coefs=w.tolist(), linear_vars=variables)
-    hourly_sums(model)[id(expr)] = (expr, table, positions[present], w)  # the expression is kept: its id stays its own
+    hourly_sums(model)[id(expr)] = (expr, table, positions[present], w)  # kept here, so its id stays its own
     return expr
 
 
@@ -154,7 +175,7 @@ def hourly_var(model, name: str, years: list[int], hours=None, lower=0.0, upper=
         where = positions[y] = np.full(size, -1, dtype=np.int64)
         where[ts] = np.arange(first, first + len(ts))
         first += len(ts)
-    variable_tables(model)[id(var)] = VariableTable(values, positions)
+    variable_tables(model)[id(var)] = VariableTable(values, positions, var)
     return var
 
 
