@@ -94,8 +94,9 @@ class Columns:
             return j
         table = self._table_of.get(id(v.parent_component()))
         if table is not None:
-            year, t = v.index()
-            return int(self.of_table(table, table.positions(year, np.array([t])))[0])
+            position = _position_in(table, v)
+            if position >= 0:
+                return int(self.of_table(table, np.array([position]))[0])
         if v.fixed:
             return FIXED
         j = self._column_of[id(v)] = len(self.variables)
@@ -124,6 +125,14 @@ class Columns:
     def hourly(self) -> list[tuple]:
         """Per hourly variable met: (its positions by year, the column of each element or −1)."""
         return [(table.positions_by_year, np.where(codes < 0, -1, codes)) for table, codes in self._codes.values()]
+
+
+def _position_in(table, v) -> int:
+    """Where element ``v`` sits in ``table``, or −1 (an element added to the variable after its table was made)."""
+    year, t = v.index()
+    where = table.positions_by_year.get(year)
+    position = int(where[t]) if where is not None and 0 <= t < len(where) else -1
+    return position if position >= 0 and table.values[position] is v else -1
 
 
 @dataclass

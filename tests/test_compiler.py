@@ -11,7 +11,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from gridplan.api import build
 from gridplan.compiler import to_highs_lp
-from gridplan.model.hourly import hourly_sum, hourly_sums, hourly_var
+from gridplan.model.hourly import hourly_sum, hourly_sums, hourly_var, variable_table
 from gridplan.model.rows import materialize
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
@@ -135,3 +135,18 @@ def test_a_cloned_model_compiles_to_the_same_lp():
     np.testing.assert_array_equal(a.lp.row_lower, b.lp.row_lower)
     sums = hourly_sums(twin)
     assert sums and all(key == id(entry[0]) for key, entry in sums.items())
+
+
+def test_an_element_added_after_its_table_gets_its_own_column():
+    m = _odd_model()
+    m.q = pyo.Var([2030], m.T, dense=False, bounds=(0, 4))
+    m.q[2030, 0]
+    assert len(variable_table(m, m.q).values) == 1  # made now, holding hour 0 only
+    m.q[2030, 2]  # added afterwards: not in the table
+    m.late = pyo.Constraint(expr=m.q[2030, 2] + m.q[2030, 0] <= 3)
+    c = to_highs_lp(m)
+    names = [v.name for v in c.columns]
+    assert len(names) == len(set(names)) and {"q[2030,0]", "q[2030,2]"} <= set(names)
+    row = [r.constraint.name for r in c.pyomo_rows].index("late")
+    A = c.lp.A.tocsr()
+    assert sorted(names[j] for j in A.indices[A.indptr[row]:A.indptr[row + 1]]) == ["q[2030,0]", "q[2030,2]"]
