@@ -314,7 +314,7 @@ def _block_entries(row_blocks, columns: Columns, first_row: int):
     for block in row_blocks:
         placed.append((block, offset))
         for group in block.groups:
-            n = len(group.keys)
+            n = len(group)
             rhs = np.array(group.rhs, dtype=float)
             for term in group.terms:
                 if isinstance(term, HourlyTerm):

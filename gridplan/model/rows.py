@@ -23,6 +23,7 @@ checks that both routes give the same linear program.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,11 +62,25 @@ class SharedTerm:
 
 @dataclass
 class RowGroup:
-    """Rows that share their terms' layout: one key, one right-hand side per row."""
+    """Rows of one year that share their terms' layout: one per hour in ``hours``, one right-hand side each."""
 
-    keys: list
+    year: int
+    hours: np.ndarray
     rhs: np.ndarray
     terms: list = field(default_factory=list)  # HourlyTerm and SharedTerm
+    #: ``key(year, hour)``, the row's index (default ``(year, hour)``)
+    key: Callable | None = None
+
+    def __len__(self) -> int:
+        return len(self.hours)
+
+    @property
+    def keys(self) -> list:
+        """The rows' indices, made when asked for: most blocks never need them (only their duals, names and
+        ``materialize`` do)."""
+        if self.key is None:
+            return [(self.year, t) for t in self.hours.tolist()]
+        return [self.key(self.year, t) for t in self.hours.tolist()]
 
 
 @dataclass
@@ -79,7 +94,7 @@ class RowBlock:
     groups: list[RowGroup] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return sum(len(g.keys) for g in self.groups)
+        return sum(len(g) for g in self.groups)
 
     @property
     def keys(self) -> list:
@@ -138,8 +153,7 @@ def hourly_rows(model, name: str, years: list[int], hours, sense: str, hourly: l
         ts = np.asarray(hours[y] if isinstance(hours, dict) else hours, dtype=np.int64)
         if not len(ts):
             continue
-        group = RowGroup(keys=[key(y, int(t)) if key else (y, int(t)) for t in ts],
-                         rhs=_per_row(rhs[y] if isinstance(rhs, dict) else rhs, ts))
+        group = RowGroup(year=y, hours=ts, rhs=_per_row(rhs[y] if isinstance(rhs, dict) else rhs, ts), key=key)
         for table, (_var, coef, *hour_map) in zip(tables, hourly):
             at = np.asarray(hour_map[0])[ts] if hour_map else ts
             group.terms.append(HourlyTerm(table, table.positions(y, at), _per_row(coef, ts)))
@@ -163,7 +177,7 @@ def materialize(model) -> None:
     for block in blocks(model):
         bodies, rhs = [], []
         for group in block.groups:
-            rows = [0.0] * len(group.keys)
+            rows = [0.0] * len(group)
             for term in group.terms:
                 for r in np.flatnonzero(term.coefficients):
                     part = term.variable(r) if isinstance(term, HourlyTerm) else term.expression
