@@ -6,6 +6,9 @@ starts fast.
 """
 
 from gridplan._lazy import lazy_exports
+from gridplan._startup import skip_pyomo_scipy_extras
+
+skip_pyomo_scipy_extras()
 
 _EXPORTS = {
     "Case": "gridplan.case",
