@@ -25,3 +25,12 @@ def test_nothing_is_changed_once_scipy_is_imported():
     import scipy  # noqa: F401  (imported by this test process already, or now)
 
     assert skip_pyomo_scipy_extras() is False
+
+
+def test_the_command_line_mounts_its_commands_without_the_solver_stack():
+    """``gridplan --help`` and the weather and report commands start without loading pyomo's model, HiGHS or pandas."""
+    code = ("import sys, gridplan.cli\n"
+            "heavy = ('pyomo.environ', 'pyomo.core', 'highspy', 'pandas', 'scipy', 'pvlib', 'plotly', 'dask')\n"
+            "print(repr([m for m in heavy if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

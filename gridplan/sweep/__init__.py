@@ -17,12 +17,24 @@ Modules: :mod:`~gridplan.sweep.paths` (override path syntax),
 import sys
 import types
 
-from gridplan.sweep.executors import DaskExecutor, ProcessPool
-from gridplan.sweep.paths import set_path
-from gridplan.sweep.runner import run_sweep
-from gridplan.sweep.spec import Scenario, Sweep, load_sweep, parse_sweep
-from gridplan.sweep.store import read_store, scenario_dirs
-from gridplan.sweep.worker import Outcome, run_scenario
+from gridplan._lazy import lazy_exports
+
+# Loaded on first use, so that mounting ``gridplan sweep`` on the command line does not load the solver stack.
+_EXPORTS = {
+    "DaskExecutor": "gridplan.sweep.executors",
+    "ProcessPool": "gridplan.sweep.executors",
+    "set_path": "gridplan.sweep.paths",
+    "run_sweep": "gridplan.sweep.runner",
+    "Scenario": "gridplan.sweep.spec",
+    "Sweep": "gridplan.sweep.spec",
+    "load_sweep": "gridplan.sweep.spec",
+    "parse_sweep": "gridplan.sweep.spec",
+    "read_store": "gridplan.sweep.store",
+    "scenario_dirs": "gridplan.sweep.store",
+    "Outcome": "gridplan.sweep.worker",
+    "run_scenario": "gridplan.sweep.worker",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 class _CallableModule(types.ModuleType):
@@ -33,10 +45,11 @@ class _CallableModule(types.ModuleType):
     """
 
     def __call__(self, *args, **kwargs):
+        from gridplan.sweep.runner import run_sweep
+
         return run_sweep(*args, **kwargs)
 
 
 sys.modules[__name__].__class__ = _CallableModule
 
-__all__ = ["DaskExecutor", "Outcome", "ProcessPool", "Scenario", "Sweep", "load_sweep", "parse_sweep", "read_store",
-           "run_scenario", "run_sweep", "scenario_dirs", "set_path"]
+__all__ = sorted(_EXPORTS)
