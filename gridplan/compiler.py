@@ -174,7 +174,7 @@ def linear_form(expr, columns: Columns, sums: dict | None = None) -> LinearForm:
             constant += factor * node
         elif kind is MonomialTermExpression:
             c, v = node.args
-            add(v, factor * (c if type(c) in native_numeric_types else pyo.value(c)))
+            add(v, factor * _number(c))
         elif kind is LinearExpression:
             entry = sums.get(id(node))
             if entry is not None and entry[0] is node and node.nargs() == len(entry[3]):
@@ -189,9 +189,9 @@ def linear_form(expr, columns: Columns, sums: dict | None = None) -> LinearForm:
                 cols, coefs = [], []
                 continue
             for arg in node.args:
-                if type(arg) is MonomialTermExpression:
+                if type(arg) is MonomialTermExpression:  # the common terms inline, not through the stack
                     c, v = arg.args
-                    add(v, factor * (c if type(c) in native_numeric_types else pyo.value(c)))
+                    add(v, factor * _number(c))
                 elif type(arg) is VarData:
                     add(arg, factor)
                 else:
@@ -222,6 +222,11 @@ def linear_form(expr, columns: Columns, sums: dict | None = None) -> LinearForm:
     col_parts.append(np.asarray(cols, dtype=np.int64))
     coef_parts.append(np.asarray(coefs, dtype=float))
     return LinearForm(np.concatenate(col_parts), np.concatenate(coef_parts), float(constant))
+
+
+def _number(c) -> float:
+    """A monomial's coefficient as a number (it may be a parameter)."""
+    return c if type(c) in native_numeric_types else pyo.value(c)
 
 
 def _varies(node) -> bool:
@@ -261,7 +266,7 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     placed = []
     lower, upper = np.array(lows, dtype=float), np.array(highs, dtype=float)
     if blocks(model):
-        rows, cols, vals, b_lo, b_hi, placed = _block_entries(blocks(model), columns, first_row=len(pyomo_rows))
+        rows, cols, vals, b_lo, b_hi, placed = _block_entries(blocks(model), columns, len(pyomo_rows), sums)
         row_index += rows
         col_index += cols
         values += vals
@@ -305,10 +310,8 @@ def _constraint_form(con, columns: Columns, sums: dict) -> tuple[LinearForm, flo
     return linear_form(body, columns, sums), lb, ub
 
 
-def _block_entries(row_blocks, columns: Columns, first_row: int):
+def _block_entries(row_blocks, columns: Columns, first_row: int, sums: dict):
     """The array rows' matrix entries (row, column and value arrays, rows from ``first_row``) and bounds."""
-    from gridplan.model.rows import linear_parts
-
     rows, cols, vals, lows, highs, placed = [], [], [], [], [], []
     offset = first_row
     for block in row_blocks:
@@ -328,12 +331,12 @@ def _block_entries(row_blocks, columns: Columns, first_row: int):
                     cols.append(js[use])
                     vals.append(term.coefficients[use])
                 else:
-                    variables, coefs, constant = linear_parts(term.expression)
+                    form = linear_form(term.expression, columns, sums)
                     nz = np.flatnonzero(term.coefficients)
-                    rhs[nz] -= term.coefficients[nz] * constant
-                    for v, a in zip(variables, coefs):
+                    rhs[nz] -= term.coefficients[nz] * form.constant
+                    for j, a in zip(form.columns.tolist(), form.coefficients.tolist()):
                         rows.append(offset + nz)
-                        cols.append(np.full(len(nz), columns.of(v)))
+                        cols.append(np.full(len(nz), j))
                         vals.append(term.coefficients[nz] * a)
             lows.append(rhs if block.sense in (">=", "==") else np.full(n, -highspy.kHighsInf))
             highs.append(rhs if block.sense in ("<=", "==") else np.full(n, highspy.kHighsInf))

@@ -19,7 +19,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from gridplan.compiler import CompiledLP, to_highs_lp  # noqa: F401  (re-exported)
+from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.diagnose and the tests use it from here)
 from gridplan.errors import InputError
 from gridplan.model.core import models_representative_days
 from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions, pricing_for  # noqa: F401  (re-exported)

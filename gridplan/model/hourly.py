@@ -124,15 +124,15 @@ def hourly_sum(model, var, year: int, weights: np.ndarray) -> LinearExpression:
     present = np.flatnonzero(positions >= 0)
     w = np.asarray(weights, dtype=float)[present]
     variables = [table.values[i] for i in positions[present].tolist()]
-    if len(w) and np.all(w == w[0]):
+    scale = float(w[0]) if len(w) and np.all(w == w[0]) else None
+    if scale is not None:
         # One weight for every hour (a full year's MWh): a plain sum of the variables, times the weight,
         # without a pyomo term object per hour.
-        inner = LinearExpression(variables)
-        hourly_sums(model)[id(inner)] = (inner, table, positions[present], np.ones(len(w)))
-        return inner if w[0] == 1.0 else float(w[0]) * inner
-    expr = LinearExpression(linear_coefs=w.tolist(), linear_vars=variables)
+        expr, w = LinearExpression(variables), np.ones(len(w))
+    else:
+        expr = LinearExpression(linear_coefs=w.tolist(), linear_vars=variables)
     hourly_sums(model)[id(expr)] = (expr, table, positions[present], w)  # kept here, so its id stays its own
-    return expr
+    return expr if scale in (None, 1.0) else scale * expr
 
 
 def hourly_var(model, name: str, years: list[int], hours=None, lower=0.0, upper=None, within=None):

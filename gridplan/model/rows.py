@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn.standard_repn import generate_standard_repn
 
 from gridplan.model.hourly import VariableTable, variable_table
 
@@ -160,16 +159,6 @@ def hourly_rows(model, name: str, years: list[int], hours, sense: str, hourly: l
         for expressions, coef in shared:
             group.terms.append(SharedTerm(expressions[y], _per_row(coef, ts)))
         block.groups.append(group)
-
-
-def linear_parts(expression) -> tuple[list, list[float], float]:
-    """Variables, coefficients and constant of a linear expression (fixed variables count as constants)."""
-    if isinstance(expression, (int, float)):
-        return [], [], float(expression)
-    repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
-    if not repn.is_linear():
-        raise ValueError(f"not linear: {expression}")
-    return list(repn.linear_vars), [float(c) for c in repn.linear_coefs], float(pyo.value(repn.constant))
 
 
 def materialize(model) -> None:
