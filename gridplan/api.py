@@ -103,6 +103,7 @@ def solve(
     compare_full: bool = False,
     block_start: str = DEFAULT_BLOCK_START,
     block_hours: int = DEFAULT_BLOCK_HOURS,
+    carried_basis=None,
 ) -> Result:
     """Build and solve a case.
 
@@ -150,6 +151,12 @@ def solve(
         Start an LP from the optimal basis of an earlier solve of the same
         structure (a sweep neighbour), and remember this one's; the result's
         ``solver["warm_started"]`` says whether it did.
+    carried_basis : gridplan.carried_basis.CarriedBasis, optional
+        An earlier optimum of a smaller LP with the same names (the step
+        before, in myopic planning): a block start takes the statuses it
+        knows instead of solving those windows, and it keeps this LP's
+        optimum for the next step. ``solver["block_start"]["carried"]`` says
+        whether it was used.
 
     Returns
     -------
@@ -162,7 +169,7 @@ def solve(
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose,
                         simplex_pricing=simplex_pricing, extra=dict(highs_options or {}),
                         block_start=block_start, block_hours=block_hours)
-    session = HighsSession(built.ctx.model, opts, warm_starts)
+    session = HighsSession(built.ctx.model, opts, warm_starts, carried_basis)
     relaxation = None
     if session.is_mip and compare_lp:
         relaxation = lp_relaxation_summary(built.ctx, session.run_relaxation())
@@ -207,14 +214,17 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     if not isinstance(case, Case):
         case = load_case(case)
     options.pop("year", None)
+    from gridplan.carried_basis import CarriedBasis
     from gridplan.diagnose import require_feasible  # diagnose builds on this module
 
     warm_starts = options.pop("warm_starts", None)
+    carried = options.pop("carried_basis", None)
+    carried = CarriedBasis() if carried is None else carried  # each step starts from the step before
     fixed: dict = {}
     result = None
     for k, y in enumerate(case.years):
         sub = case.model_copy(update={"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]})
-        solved = solve(sub, fixed_builds=dict(fixed), warm_starts=warm_starts, **options)
+        solved = solve(sub, fixed_builds=dict(fixed), warm_starts=warm_starts, carried_basis=carried, **options)
         result = require_feasible(solved, sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():

@@ -96,6 +96,8 @@ class BlockStartReport:
     finish: str | None = None
     #: finishes that ran: 1 when the first ended within :data:`FINISH_ALONE_S`, else all
     finishes: int = 0
+    #: whether statuses carried from an earlier optimum stood in for blocks (``gridplan.carried_basis``)
+    carried: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, iterations: int, optimal: bool) -> None:
@@ -108,7 +110,7 @@ class BlockStartReport:
     def as_dict(self) -> dict:
         return {"blocks": self.blocks, "seconds": self.seconds, "iterations": self.iterations,
                 "not_optimal": self.not_optimal, "workers": self.workers, "finish": self.finish,
-                "finishes": self.finishes}
+                "finishes": self.finishes, "carried": self.carried}
 
 
 def options_of(h: highspy.Highs, names) -> dict:
@@ -188,23 +190,35 @@ def workers(threads: int | None) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.ndarray, solved: list):
+def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.ndarray, solved: list,
+                 known: tuple[np.ndarray, np.ndarray] | None = None):
     """One basis for the whole LP from the block LPs' optimal bases (an *alien* basis: HiGHS squares it).
 
     ``solved`` holds (rows, columns, basis) per block LP that reached an optimum.
+    ``known`` (column and row status codes, −1 where unknown; see
+    ``gridplan.carried_basis``) holds outside the blocks solved: in the
+    blocks left out, and for shared columns and rows and crossing rows.
     """
     basic = int(highspy.HighsBasisStatus.kBasic)
     col_status = np.full(n_cols, int(highspy.HighsBasisStatus.kLower), dtype=np.int64)
     row_status = np.full(n_rows, basic, dtype=np.int64)
     shared_basic = np.zeros(n_cols, dtype=bool)
+    own_col, own_row = np.zeros(n_cols, dtype=bool), np.zeros(n_rows, dtype=bool)  # set by a block's own LP
     for rows, cols, basis in solved:
-        cs, rs = _status_codes(basis.col_status), _status_codes(basis.row_status)
+        cs, rs = status_codes(basis.col_status), status_codes(basis.row_status)
         own_cols = col_tags[cols] >= 0
         col_status[cols[own_cols]] = cs[own_cols]
+        own_col[cols[own_cols]] = True
         shared = cols[~own_cols]
         col_status[shared] = np.where(shared_basic[shared], basic, cs[~own_cols])  # basic anywhere: basic
         shared_basic[shared] |= cs[~own_cols] == basic
         row_status[rows] = rs
+        own_row[rows[row_tags[rows] >= 0]] = True
+    if known is not None:
+        use = (known[0] >= 0) & ~own_col
+        col_status[use] = known[0][use]
+        use = (known[1] >= 0) & ~own_row
+        row_status[use] = known[1][use]
     statuses = list(highspy.HighsBasisStatus.__members__.values())
     by_code = np.empty(max(s.value for s in statuses) + 1, dtype=object)  # status of each code, looked up as an array
     for s in statuses:
@@ -217,7 +231,7 @@ def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.nd
     return basis
 
 
-def _status_codes(statuses: list) -> np.ndarray:
+def status_codes(statuses: list) -> np.ndarray:
     """HiGHS basis statuses as their integer codes (``.value`` is several times quicker than ``int()``)."""
     return np.fromiter((s.value for s in statuses), dtype=np.int64, count=len(statuses))
 
@@ -358,7 +372,8 @@ def finish(highs: highspy.Highs, lp: LPData, basis, configure, n_workers: int, r
     return winner
 
 
-def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, report: BlockStartReport | None = None):
+def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, report: BlockStartReport | None = None,
+                 known: tuple[np.ndarray, np.ndarray] | None = None):
     """A basis for ``lp`` joined from the optimal bases of its blocks (:func:`joined_basis`).
 
     Parameters
@@ -371,11 +386,16 @@ def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, re
         Block LPs solved at once.
     report : BlockStartReport, optional
         Counts the block LPs and the seconds they took.
+    known : (column statuses, row statuses), optional
+        HiGHS status codes carried from an earlier optimum (−1: unknown;
+        ``gridplan.carried_basis``). A block whose rows are all known is
+        not solved: its statuses are taken as they are, and its columns
+        not known start at their lower bound.
 
     Returns
     -------
     highspy.HighsBasis, or None when there are fewer than two blocks or no
-    block reached an optimum. Ctrl-C stops the block LPs at once.
+    block reached an optimum (and none was known). Ctrl-C stops the block LPs at once.
     """
     t0 = time.perf_counter()
     blocks = np.unique(col_tags[col_tags >= 0])
@@ -383,6 +403,11 @@ def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, re
         return None
     row_tags = row_blocks(lp.A, col_tags)
     report = report if report is not None else BlockStartReport(workers=n_workers)
+    if known is not None:
+        # Solve only the blocks with a row not known. A block's new columns, without rows of their own
+        # (a plant's hours in a year before it can stand, bounded at zero), start at their lower bound.
+        blocks = np.unique(row_tags[(row_tags >= 0) & (known[1] < 0)])
+        report.carried = True
     runs = Runs()
 
     def solve(k: int):
@@ -402,8 +427,8 @@ def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, re
         raise
     finally:
         pool.shutdown(wait=True)
-    if not solved:
+    if not solved and known is None:
         return None
-    basis = joined_basis(lp.num_row, lp.num_col, col_tags, row_tags, solved)
+    basis = joined_basis(lp.num_row, lp.num_col, col_tags, row_tags, solved, known)
     report.seconds = time.perf_counter() - t0
     return basis

@@ -219,7 +219,9 @@ def _print_summary(result) -> None:
     how = ""
     if block:
         raced = f" won a race of {block['finishes']}" if block["finishes"] > 1 else ""
-        how = f" (block start: {block['blocks']} windows in {block['seconds']:.1f} s, {block['finish']} finish{raced})"
+        carried = ", the rest carried from the step before" if block.get("carried") else ""
+        how = (f" (block start: {block['blocks']} windows in {block['seconds']:.1f} s{carried}, "
+               f"{block['finish']} finish{raced})")
     out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s{how}, total {t.get('total', 0):.1f} s")
 
 

@@ -71,6 +71,8 @@ class CompiledLP:
     blocks: list = field(default_factory=list)  # (RowBlock, first row)
     #: per hourly variable: ({year: position of each hour's element, −1 absent}, LP column of each element, −1 none)
     hourly: list = field(default_factory=list)
+    #: the name of each variable in ``hourly``
+    hourly_names: list = field(default_factory=list)
 
 
 class Columns:
@@ -111,9 +113,13 @@ class Columns:
         codes = entry[1]
         new = positions[codes[positions] == UNSEEN]
         if len(new):
-            _, first = np.unique(new, return_index=True)  # in the order first met, as one by one
-            new = new[np.sort(first)]
-            values = [table.values[i] for i in new.tolist()]
+            if not np.all(new[1:] > new[:-1]):  # repeats or out of order: number in the order first met
+                _, first = np.unique(new, return_index=True)
+                new = new[np.sort(first)]
+            if new[-1] - new[0] + 1 == len(new):  # a run of elements, the usual case: one slice
+                values = table.values[int(new[0]):int(new[-1]) + 1]
+            else:
+                values = [table.values[i] for i in new.tolist()]
             fixed = np.fromiter(map(attrgetter("_fixed"), values), dtype=bool, count=len(values))
             codes[new[fixed]] = FIXED
             free = [v for v, f in zip(values, fixed.tolist()) if not f] if fixed.any() else values
@@ -125,6 +131,11 @@ class Columns:
     def hourly(self) -> list[tuple]:
         """Per hourly variable met: (its positions by year, the column of each element or −1)."""
         return [(table.positions_by_year, np.where(codes < 0, -1, codes)) for table, codes in self._codes.values()]
+
+    def hourly_names(self) -> list[str]:
+        """The name of each hourly variable met, in the order of :meth:`hourly`."""
+        return [(table.var if table.var is not None else table.values[0].parent_component()).name
+                for table, _ in self._codes.values()]
 
 
 def _position_in(table, v) -> int:
@@ -283,7 +294,7 @@ def to_highs_lp(model: pyo.ConcreteModel) -> CompiledLP:
     col_lo, col_hi, integer = _bounds(columns.variables)
     lp = LPData(cost, col_lo, col_hi, lower, upper, A, objective.constant, integer)
     return CompiledLP(lp=lp, columns=columns.variables, pyomo_rows=pyomo_rows, integer=integer, blocks=placed,
-                      hourly=columns.hourly())
+                      hourly=columns.hourly(), hourly_names=columns.hourly_names())
 
 
 def _constraint_form(con, columns: Columns, sums: dict) -> tuple[LinearForm, float | None, float | None]:

@@ -110,10 +110,13 @@ class HighsSession:
     """
 
     def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None,
-                 warm_starts: WarmStarts | None = None):
+                 warm_starts: WarmStarts | None = None, carried_basis=None):
         self.model = model
         self.options = options or SolveOptions()
         self.warm_starts = warm_starts
+        #: a gridplan.carried_basis.CarriedBasis: its statuses stand in for block start windows, and it
+        #: keeps this LP's optimal basis for the next (myopic planning's steps)
+        self.carried_basis = carried_basis
         t0 = time.perf_counter()
         self.compiled = to_highs_lp(model)
         self.lp, self.integer = self.compiled.lp, self.compiled.integer
@@ -166,8 +169,8 @@ class HighsSession:
         name = _status_name(status)
         if name == "interrupted":
             raise KeyboardInterrupt  # Ctrl-C reached HiGHS: stop, write nothing
-        if name == "optimal" and self.warm_starts is not None and not self.is_mip:
-            self.warm_starts.remember(self.structure, h.getBasis())
+        if name == "optimal" and not self.is_mip:
+            self._remember_basis(h)
         sol_info = h.getInfo()
         has_solution = sol_info.primal_solution_status >= 2
         duals: dict = {}
@@ -204,6 +207,18 @@ class HighsSession:
             "mip_nodes": int(sol_info.mip_node_count) if self.is_mip else 0,
         }
         return outcome
+
+    def _remember_basis(self, h: highspy.Highs) -> None:
+        """Keep ``h``'s optimal basis for sweep neighbours (``warm_starts``) and the next myopic step (``carried_basis``)."""
+        carry = self.carried_basis is not None and self.options.block_start != "off"  # only a block start uses it
+        if self.warm_starts is None and not carry:
+            return
+        basis = h.getBasis()
+        if self.warm_starts is not None:
+            self.warm_starts.remember(self.structure, basis)
+        if carry:
+            codes = self._blockstart().status_codes
+            self.carried_basis.remember(self.compiled, codes(basis.col_status), codes(basis.row_status))
 
     def _duals(self, row_dual: np.ndarray) -> dict:
         """Row duals by pyomo constraint, and by ``(block name, key)`` for array rows that keep theirs."""
@@ -259,7 +274,8 @@ class HighsSession:
         bs = self._blockstart()
         report = bs.BlockStartReport(workers=self._workers)
         try:
-            basis = bs.joined_start(self.lp, self._block_tags(), self._configure, self._workers, report)
+            known = self.carried_basis.statuses(self.compiled) if self.carried_basis else None
+            basis = bs.joined_start(self.lp, self._block_tags(), self._configure, self._workers, report, known)
             if basis is None:
                 return None
             limit = {}

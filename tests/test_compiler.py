@@ -150,3 +150,27 @@ def test_an_element_added_after_its_table_gets_its_own_column():
     row = [r.constraint.name for r in c.pyomo_rows].index("late")
     A = c.lp.A.tocsr()
     assert sorted(names[j] for j in A.indices[A.indptr[row]:A.indptr[row + 1]]) == ["q[2030,0]", "q[2030,2]"]
+
+
+def test_table_elements_are_numbered_in_the_order_first_met():
+    """Runs, gaps, repeats and reversed positions number each element once, in the order first met, as one by one."""
+    from gridplan.compiler import FIXED, Columns
+
+    m = pyo.ConcreteModel()
+    m.T = pyo.RangeSet(0, 9)
+    x = hourly_var(m, "x", [2030])
+    x[2030, 6].fix(1.0)
+    table = variable_table(m, x)
+    columns = Columns({id(x): table})
+    meetings = [np.array([2, 3, 4]), np.array([0, 5, 7]), np.array([9, 8, 8, 1, 3]), np.array([6, 0, 9]),
+                np.arange(10)]
+    seen: dict = {}  # the reference, numbered element by element: position -> column
+    for positions in meetings:
+        expected = []
+        for p in positions.tolist():
+            if table.values[p].fixed:
+                expected.append(FIXED)
+                continue
+            expected.append(seen.setdefault(p, len(seen)))
+        assert columns.of_table(table, positions).tolist() == expected
+    assert [v.index() for v in columns.variables] == [(2030, p) for p in seen] and len(seen) == 9

@@ -1,0 +1,109 @@
+"""Carried basis (gridplan.carried_basis): each myopic step starts from the one before, by name, at the same optimum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+
+import gridplan
+from gridplan import api
+from gridplan.api import build
+from gridplan.blockstart import SHARED, joined_basis, status_codes
+from gridplan.carried_basis import UNKNOWN, CarriedBasis
+from gridplan.highs import HighsSession, SolveOptions
+
+CASES = Path(__file__).resolve().parents[1] / "cases"
+BASIC, LOWER, UPPER = (int(s) for s in (highspy.HighsBasisStatus.kBasic, highspy.HighsBasisStatus.kLower,
+                                        highspy.HighsBasisStatus.kUpper))
+#: Four weekly windows per planning year.
+WEEKS = {"days": 28, "block_start": "on", "block_hours": 168}
+
+
+def _solved_session(case, **options) -> HighsSession:
+    built = build(case, days=28, year=options.pop("year", None))
+    session = HighsSession(built.ctx.model, SolveOptions(block_start="on", block_hours=168), **options)
+    assert session.run(write_back=False).status == "optimal"
+    return session
+
+
+def test_a_remembered_basis_gives_back_every_status_of_the_same_lp():
+    carried = CarriedBasis()
+    session = _solved_session(CASES / "zhaoqing.yaml", carried_basis=carried)
+    basis = session.highs.getBasis()
+    cols, rows = carried.statuses(session.compiled)
+    assert np.array_equal(cols, status_codes(basis.col_status))
+    assert np.array_equal(rows, status_codes(basis.row_status))
+    # a model built again (new pyomo objects, same names) gets the same statuses
+    again = HighsSession(build(CASES / "zhaoqing.yaml", days=28).ctx.model)
+    assert np.array_equal(carried.statuses(again.compiled)[1], rows)
+
+
+def test_the_next_step_knows_the_first_years_rows_and_not_the_new_years():
+    carried = CarriedBasis()
+    first = _solved_session(CASES / "zhaoqing.yaml", year=2025, carried_basis=carried)
+    both = HighsSession(build(CASES / "zhaoqing.yaml", days=28).ctx.model)
+    cols, rows = carried.statuses(both.compiled)
+    first_rows = status_codes(first.highs.getBasis().row_status)
+    by_year = {}
+    for block, start in both.compiled.blocks:
+        for group in block.groups:
+            by_year.setdefault(group.year, []).append(rows[start:start + len(group)])
+            start += len(group)
+    assert all((r != UNKNOWN).all() for r in by_year[2025])
+    assert all((r == UNKNOWN).all() for r in by_year[2030])
+    # the 2025 balance rows carry the statuses they had in the first step
+    balance = {b.name: s for b, s in both.compiled.blocks}["balance"]
+    first_balance = {b.name: s for b, s in first.compiled.blocks}["balance"]
+    assert np.array_equal(rows[balance:balance + 28 * 24], first_rows[first_balance:first_balance + 28 * 24])
+    assert (cols != UNKNOWN).sum() > 0.4 * len(cols)
+
+
+def test_known_statuses_fill_only_what_no_block_lp_solved():
+    # columns 0-1 in block 0, 2-3 in block 1, 4 shared; rows 0 in block 0, 1 in block 1, 2 shared
+    col_tags = np.array([0, 0, 1, 1, SHARED])
+    row_tags = np.array([0, 1, SHARED])
+    solved_basis = highspy.HighsBasis()  # block 0's LP: columns 0, 1, 4 and rows 0, 2
+    solved_basis.col_status = [highspy.HighsBasisStatus.kBasic, highspy.HighsBasisStatus.kUpper,
+                               highspy.HighsBasisStatus.kLower]
+    solved_basis.row_status = [highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic]
+    solved = [(np.array([0, 2]), np.array([0, 1, 4]), solved_basis)]
+    known = (np.array([UPPER, UPPER, BASIC, UPPER, BASIC]), np.array([BASIC, UPPER, UNKNOWN]))
+    basis = joined_basis(3, 5, col_tags, row_tags, solved, known)
+    assert status_codes(basis.col_status).tolist() == [BASIC, UPPER, BASIC, UPPER, BASIC]  # block 0's own, then known
+    assert status_codes(basis.row_status).tolist() == [LOWER, UPPER, BASIC]  # the shared row: block 0's (none known)
+
+
+@pytest.mark.parametrize("city", ["zhaoqing", "dongguan"])
+def test_myopic_steps_from_the_step_before_reach_the_same_plan(city):
+    steps: list = []
+    solve = api.solve
+
+    def traced(*args, **kwargs):
+        steps.append(solve(*args, **kwargs))
+        return steps[-1]
+
+    class NotCarried:  # each step block-starts from scratch
+        def __bool__(self):
+            return False
+
+        def remember(self, *args):
+            pass
+
+    api.solve = traced
+    try:
+        carried = gridplan.solve_myopic(CASES / f"{city}.yaml", **WEEKS)
+        last_carried = steps[-1].solver["block_start"]
+        scratch = gridplan.solve_myopic(CASES / f"{city}.yaml", carried_basis=NotCarried(), **WEEKS)
+        last_scratch = steps[-1].solver["block_start"]
+    finally:
+        api.solve = solve
+    assert carried.objective_cny == pytest.approx(scratch.objective_cny, rel=1e-9)
+    a = carried.capacity.set_index(["year", "asset"]).capacity_mw
+    b = scratch.capacity.set_index(["year", "asset"]).capacity_mw
+    np.testing.assert_allclose(a.to_numpy(), b.loc[a.index].to_numpy(), atol=1e-3)
+    # the last step solved only the new year's four weeks; from scratch, both years' eight
+    assert last_carried["carried"] and last_carried["blocks"] == 4 and last_carried["not_optimal"] == 0
+    assert not last_scratch["carried"] and last_scratch["blocks"] == 8
