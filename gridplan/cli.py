@@ -104,8 +104,9 @@ def solve(
     report: bool = typer.Option(False, "--report", help="Also write report.html (interactive result page) into the folder."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
     simplex_pricing: str = typer.Option(DEFAULT_SIMPLEX_PRICING, "--simplex-pricing",
-                                        help="Dual simplex pricing for LPs: auto (dantzig for hours in sequence, devex for representative days; "
-                                             "each measured fastest on its kind), dantzig, devex, steepest or choose."),
+                                        help="Dual simplex pricing for LPs: auto (dantzig for hours in sequence, devex for representative days, "
+                                             "raced against primal simplex on a second core; each measured fastest on "
+                                             "its kind), dantzig, devex, steepest or choose."),
     highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
     block_start: str = typer.Option(DEFAULT_BLOCK_START, "--block-start",
                                     help="auto: start large LPs from windows of hours solved in parallel; "

@@ -22,7 +22,8 @@ import pyomo.environ as pyo
 from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.diagnose and the tests use it from here)
 from gridplan.errors import InputError
 from gridplan.model.core import models_representative_days
-from gridplan.options import BLOCK_START, DEFAULT_METHOD, METHODS, SIMPLEX_PRICING, SolveOptions, pricing_for  # noqa: F401  (re-exported)
+from gridplan.options import (  # noqa: F401  (re-exported)
+    BLOCK_START, DEFAULT_METHOD, METHODS, PRIMAL_RACE, SIMPLEX_PRICING, SolveOptions, pricing_for)
 
 @dataclass
 class SolveOutcome:
@@ -45,6 +46,8 @@ class SolveOutcome:
     warm_started: bool = False
     #: what the block start did (``gridplan.blockstart.BlockStartReport.as_dict``), or None
     block_start: dict | None = None
+    #: "dual" or "primal": the simplex that won a cold solve's race (:data:`gridplan.options.PRIMAL_RACE`), or None
+    race_winner: str | None = None
 
 
 def _status_name(status) -> str:
@@ -160,10 +163,10 @@ class HighsSession:
             h.setOptionValue("solver", "simplex")
         t0 = time.perf_counter()
         block = self._block_start() if not warm_started and self._block_mode() else None
-        if block is not None:
-            h = self.highs  # the finish that won holds the optimum from now on
-        else:
-            self._blockstart().race(("cold", h))  # in a worker thread, so that Ctrl-C is heard at once
+        race_winner = None
+        if block is None:
+            race_winner = self._cold_solve(h)
+        h = self.highs  # the finish or race winner holds the optimum from now on
         t1 = time.perf_counter()
         status = h.getModelStatus()
         name = _status_name(status)
@@ -200,6 +203,7 @@ class HighsSession:
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
         outcome.warm_started = warm_started
         outcome.block_start = block.as_dict() if block is not None else None
+        outcome.race_winner = race_winner
         outcome.iterations = {  # HiGHS reports -1 for a method that did not run
             "simplex": max(0, int(sol_info.simplex_iteration_count)),
             "ipm": max(0, int(sol_info.ipm_iteration_count)),
@@ -290,6 +294,39 @@ class HighsSession:
                           stacklevel=2)
             return None
         return report
+
+    def _cold_solve(self, h: highspy.Highs) -> str | None:
+        """Solve ``h`` as it stands (cold, or from the basis it holds) in a worker thread, so that Ctrl-C is heard.
+
+        A cold LP of representative days with ``auto`` pricing races primal
+        simplex in a second instance on two cores or more
+        (:data:`gridplan.options.PRIMAL_RACE`); the winner, with the
+        session's own options again, becomes ``self.highs``. Returns the
+        winner's name ("dual" or "primal"), or None without a race.
+        """
+        bs = self._blockstart()
+        if not self._races_primal(h):
+            bs.race(("cold", h))
+            return None
+
+        def primal() -> highspy.Highs:
+            other = self._configure()
+            self.lp.pass_to(other)
+            bs.set_options(other, PRIMAL_RACE)
+            return other
+
+        own = bs.options_of(h, PRIMAL_RACE)
+        name, winner, _ = bs.race(("dual", h), [("primal", primal)], after_s=0.0)
+        bs.set_options(winner, own)  # later re-solves (a rule priced warm) run as the session's own
+        self.highs = winner
+        return name
+
+    def _races_primal(self, h: highspy.Highs) -> bool:
+        """Whether a solve of ``h`` races primal simplex: a cold LP (not a MIP's relaxation) of representative days."""
+        opts = self.options
+        return (not self.integer.any() and opts.method == "simplex" and opts.simplex_pricing == "auto"
+                and models_representative_days(self.model) and not set(PRIMAL_RACE) & set(opts.extra)
+                and self._workers >= 2 and not h.getBasis().valid)
 
     @property
     def _workers(self) -> int:

@@ -26,6 +26,13 @@ DEFAULT_SIMPLEX_PRICING = "auto"
 #: Dantzig 18.5 s over the five cities at 12 and 24 days, faster in 8 of the 10.
 AUTO_PRICING = {"hours": "dantzig", "representative days": "devex"}
 
+#: With ``auto`` pricing and two cores or more, a cold solve of representative days races dual simplex
+#: (Devex) against primal simplex (these HiGHS options), and the first optimum stops the other. Through
+#: gridplan.solve over the five cities at 12 and 24 days: 7.5 s of HiGHS time against 9.5 s for Devex
+#: alone; primal won on Zhaoqing, Ruijin and Jieyang (Ruijin's 24 days 1.3 against 2.1 s), dual on
+#: Dongguan and Zhuhai, 0.02 to 0.06 s slower than alone (bench/README.md, representative days).
+PRIMAL_RACE = {"simplex_strategy": 4}
+
 
 def pricing_for(name: str, representative_days: bool) -> str:
     """The pricing rule a solve uses: ``name``, or what ``auto`` picks for this kind of LP."""

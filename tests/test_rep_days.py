@@ -171,3 +171,35 @@ def test_auto_pricing_takes_devex_for_representative_days_and_dantzig_for_hours(
     assert named.pricing == "dantzig" and named.highs.getOptionValue(strategy)[1] == 0
     result = gridplan.solve(case, rep_days=4)
     assert result.options["simplex_pricing"] == "devex"
+
+
+def test_representative_days_race_primal_simplex_to_the_same_optimum(make_case):
+    """With auto pricing and two cores a cold LP of representative days races primal simplex; nothing else does."""
+    case = _small_case(make_case)
+    raced = gridplan.solve(case, rep_days=6, threads=2)
+    alone = gridplan.solve(case, rep_days=6, threads=1)
+    assert raced.solver["race_winner"] in ("dual", "primal") and alone.solver["race_winner"] is None
+    assert raced.objective_cny == pytest.approx(alone.objective_cny, rel=1e-9)
+    for not_raced in (gridplan.solve(case, days=4, threads=2),  # hours in sequence
+                      gridplan.solve(case, rep_days=6, threads=2, simplex_pricing="devex"),  # a pricing named
+                      gridplan.solve(case, rep_days=6, threads=2, highs_options={"simplex_strategy": 1})):
+        assert not_raced.solver["race_winner"] is None
+
+
+def test_a_primal_win_leaves_the_session_as_its_own_options_set_it(make_case):
+    """The winning instance takes the session's options back, and re-solves warm from its optimal basis."""
+    from gridplan.api import build
+    from gridplan.highs import HighsSession, SolveOptions
+
+    case = _small_case(make_case)
+    session = HighsSession(build(case, rep_days=6).ctx.model, SolveOptions(threads=2))
+    dual = session.highs
+    strategy = dual.getOptionValue("simplex_strategy")[1]
+    dual.setOptionValue("simplex_iteration_limit", 0)  # the dual side stops at once, not optimal: primal wins
+    first = session.run(write_back=False)
+    assert first.race_winner == "primal" and first.status == "optimal" and session.highs is not dual
+    assert session.highs.getOptionValue("simplex_strategy")[1] == strategy
+    alone = HighsSession(build(case, rep_days=6).ctx.model, SolveOptions(threads=1)).run(write_back=False)
+    assert first.objective == pytest.approx(alone.objective, rel=1e-9)
+    again = session.run(write_back=False)
+    assert again.race_winner is None and again.iterations["simplex"] == 0
