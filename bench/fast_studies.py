@@ -146,6 +146,14 @@ class _NotCarried:
     def __bool__(self) -> bool:
         return False
 
+    @property
+    def wanted(self) -> bool:  # never read a basis back from HiGHS: a run without carrying pays nothing for it
+        return False
+
+    @wanted.setter
+    def wanted(self, value) -> None:
+        pass
+
     def remember(self, *args) -> None:
         pass
 

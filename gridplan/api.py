@@ -224,6 +224,7 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     result = None
     for k, y in enumerate(case.years):
         sub = case.model_copy(update={"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]})
+        carried.wanted = k + 1 < len(case.years)  # the last step's basis has no next step
         solved = solve(sub, fixed_builds=dict(fixed), warm_starts=warm_starts, carried_basis=carried, **options)
         result = require_feasible(solved, sub, fixed_builds=dict(fixed), **options)
         new = result.capacity[result.capacity.year == y]

@@ -214,7 +214,8 @@ class HighsSession:
 
     def _remember_basis(self, h: highspy.Highs) -> None:
         """Keep ``h``'s optimal basis for sweep neighbours (``warm_starts``) and the next myopic step (``carried_basis``)."""
-        carry = self.carried_basis is not None and self.options.block_start != "off"  # only a block start uses it
+        carry = (self.carried_basis is not None and self.carried_basis.wanted
+                 and self.options.block_start != "off")  # only a block start uses it
         if self.warm_starts is None and not carry:
             return
         basis = h.getBasis()
