@@ -107,3 +107,15 @@ def test_myopic_steps_from_the_step_before_reach_the_same_plan(city):
     # the last step solved only the new year's four weeks; from scratch, both years' eight
     assert last_carried["carried"] and last_carried["blocks"] == 4 and last_carried["not_optimal"] == 0
     assert not last_scratch["carried"] and last_scratch["blocks"] == 8
+
+
+def test_the_last_step_reads_no_basis_back():
+    """Reading a basis back from HiGHS costs time; after the last step nothing would use it."""
+    carried = CarriedBasis()
+    gridplan.solve_myopic(CASES / "dongguan.yaml", carried_basis=carried, **WEEKS)
+    assert not carried.wanted
+    both = HighsSession(build(CASES / "dongguan.yaml", days=28).ctx.model)
+    rows = carried.statuses(both.compiled)[1]
+    years = np.concatenate([np.full(len(g), g.year) for b, _ in both.compiled.blocks for g in b.groups])
+    block_rows = rows[len(both.compiled.pyomo_rows):]
+    assert (block_rows[years == 2025] != UNKNOWN).all() and (block_rows[years == 2030] == UNKNOWN).all()
