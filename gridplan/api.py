@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gridplan.carried_basis import CarriedBasis
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions, WarmStarts
@@ -103,7 +104,7 @@ def solve(
     compare_full: bool = False,
     block_start: str = DEFAULT_BLOCK_START,
     block_hours: int = DEFAULT_BLOCK_HOURS,
-    carried_basis=None,
+    carried_basis: CarriedBasis | None = None,
 ) -> Result:
     """Build and solve a case.
 
@@ -151,7 +152,7 @@ def solve(
         Start an LP from the optimal basis of an earlier solve of the same
         structure (a sweep neighbour), and remember this one's; the result's
         ``solver["warm_started"]`` says whether it did.
-    carried_basis : gridplan.carried_basis.CarriedBasis, optional
+    carried_basis : CarriedBasis, optional
         An earlier optimum of a smaller LP with the same names (the step
         before, in myopic planning): a block start takes the statuses it
         knows instead of solving those windows, and it keeps this LP's
@@ -214,7 +215,6 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     if not isinstance(case, Case):
         case = load_case(case)
     options.pop("year", None)
-    from gridplan.carried_basis import CarriedBasis
     from gridplan.diagnose import require_feasible  # diagnose builds on this module
 
     warm_starts = options.pop("warm_starts", None)

@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
+from gridplan.carried_basis import CarriedBasis
 from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.diagnose and the tests use it from here)
 from gridplan.errors import InputError
 from gridplan.model.core import models_representative_days
@@ -113,12 +114,12 @@ class HighsSession:
     """
 
     def __init__(self, model: pyo.ConcreteModel, options: SolveOptions | None = None,
-                 warm_starts: WarmStarts | None = None, carried_basis=None):
+                 warm_starts: WarmStarts | None = None, carried_basis: CarriedBasis | None = None):
         self.model = model
         self.options = options or SolveOptions()
         self.warm_starts = warm_starts
-        #: a gridplan.carried_basis.CarriedBasis: its statuses stand in for block start windows, and it
-        #: keeps this LP's optimal basis for the next (myopic planning's steps)
+        #: its statuses stand in for block start windows, and it keeps this LP's optimal basis for the
+        #: next LP (myopic planning's steps)
         self.carried_basis = carried_basis
         t0 = time.perf_counter()
         self.compiled = to_highs_lp(model)
