@@ -222,14 +222,20 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     carried = CarriedBasis() if carried is None else carried  # each step starts from the step before
     fixed: dict = {}
     result = None
+    started = time.perf_counter()
+    spent: dict[str, float] = {}  # seconds of every step, by stage
     for k, y in enumerate(case.years):
         sub = case.model_copy(update={"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]})
         carried.wanted = k + 1 < len(case.years)  # the last step's basis has no next step
         solved = solve(sub, fixed_builds=dict(fixed), warm_starts=warm_starts, carried_basis=carried, **options)
         result = require_feasible(solved, sub, fixed_builds=dict(fixed), **options)
+        for stage, seconds in result.timings_s.items():
+            spent[stage] = spent.get(stage, 0.0) + seconds
         new = result.capacity[result.capacity.year == y]
         for row in new.itertuples():
             fixed[(row.asset, y)] = (row.new_mw, _number_or_none(row.new_mwh), _number_or_none(row.new_retrofit_mw),
                                      _number_or_none(row.kept_mw))
     result.options["pathway"] = "myopic"
+    # The run's time, all steps together: the last step's own would understate it.
+    result.timings_s = {**spent, "total": time.perf_counter() - started}
     return result

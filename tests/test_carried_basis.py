@@ -22,6 +22,21 @@ BASIC, LOWER, UPPER = (int(s) for s in (highspy.HighsBasisStatus.kBasic, highspy
 WEEKS = {"days": 28, "block_start": "on", "block_hours": 168}
 
 
+@pytest.fixture
+def myopic_steps(monkeypatch) -> list:
+    """Each myopic step's solver record and timings, as ``api.solve`` returned them."""
+    steps: list = []
+    solve = api.solve
+
+    def traced(*args, **kwargs):
+        result = solve(*args, **kwargs)
+        steps.append((dict(result.solver), dict(result.timings_s)))
+        return result
+
+    monkeypatch.setattr(api, "solve", traced)
+    return steps
+
+
 def _solved_session(case, **options) -> HighsSession:
     built = build(case, days=28, year=options.pop("year", None))
     session = HighsSession(built.ctx.model, SolveOptions(block_start="on", block_hours=168), **options)
@@ -77,14 +92,7 @@ def test_known_statuses_fill_only_what_no_block_lp_solved():
 
 
 @pytest.mark.parametrize("city", ["zhaoqing", "dongguan"])
-def test_myopic_steps_from_the_step_before_reach_the_same_plan(city):
-    steps: list = []
-    solve = api.solve
-
-    def traced(*args, **kwargs):
-        steps.append(solve(*args, **kwargs))
-        return steps[-1]
-
+def test_myopic_steps_from_the_step_before_reach_the_same_plan(city, myopic_steps):
     class NotCarried:  # each step block-starts from scratch
         def __bool__(self):
             return False
@@ -92,14 +100,10 @@ def test_myopic_steps_from_the_step_before_reach_the_same_plan(city):
         def remember(self, *args):
             pass
 
-    api.solve = traced
-    try:
-        carried = gridplan.solve_myopic(CASES / f"{city}.yaml", **WEEKS)
-        last_carried = steps[-1].solver["block_start"]
-        scratch = gridplan.solve_myopic(CASES / f"{city}.yaml", carried_basis=NotCarried(), **WEEKS)
-        last_scratch = steps[-1].solver["block_start"]
-    finally:
-        api.solve = solve
+    carried = gridplan.solve_myopic(CASES / f"{city}.yaml", **WEEKS)
+    last_carried = myopic_steps[-1][0]["block_start"]
+    scratch = gridplan.solve_myopic(CASES / f"{city}.yaml", carried_basis=NotCarried(), **WEEKS)
+    last_scratch = myopic_steps[-1][0]["block_start"]
     assert carried.objective_cny == pytest.approx(scratch.objective_cny, rel=1e-9)
     a = carried.capacity.set_index(["year", "asset"]).capacity_mw
     b = scratch.capacity.set_index(["year", "asset"]).capacity_mw
@@ -119,3 +123,11 @@ def test_the_last_step_reads_no_basis_back():
     years = np.concatenate([np.full(len(g), g.year) for b, _ in both.compiled.blocks for g in b.groups])
     block_rows = rows[len(both.compiled.pyomo_rows):]
     assert (block_rows[years == 2025] != UNKNOWN).all() and (block_rows[years == 2030] == UNKNOWN).all()
+
+
+def test_a_myopic_result_times_the_whole_run_not_its_last_step(myopic_steps):
+    result = gridplan.solve_myopic(CASES / "zhaoqing.yaml", **WEEKS)
+    assert len(myopic_steps) == 2
+    for stage in ("inputs", "build", "solve"):
+        assert result.timings_s[stage] == pytest.approx(sum(t[stage] for _, t in myopic_steps))
+    assert result.timings_s["total"] >= sum(t["total"] for _, t in myopic_steps)
