@@ -146,20 +146,12 @@ class _NotCarried:
     def __bool__(self) -> bool:
         return False
 
-    @property
-    def wanted(self) -> bool:  # never read a basis back from HiGHS: a run without carrying pays nothing for it
-        return False
-
-    @wanted.setter
-    def wanted(self, value) -> None:
-        pass
-
     def remember(self, *args) -> None:
         pass
 
 
 def _myopic_steps(case, carried) -> tuple[list, float, float]:
-    """Solve ``case`` myopically; (each step's solver record, HiGHS s of the last step, wall s)."""
+    """Solve ``case`` myopically; (each step's (solver record, timings) as it returned them, cost CNY, wall s)."""
     from gridplan import api
 
     steps = []
@@ -167,7 +159,7 @@ def _myopic_steps(case, carried) -> tuple[list, float, float]:
 
     def traced(*args, **kwargs):
         result = solve(*args, **kwargs)
-        steps.append(result)
+        steps.append((dict(result.solver), dict(result.timings_s)))  # the run's result sums the steps' timings
         return result
 
     api.solve = traced
@@ -192,11 +184,11 @@ def myopic_carried_vs_not(case, repeats: int) -> None:
     print("| last step starts | windows solved | windows s | finish iterations | last step HiGHS s | myopic total s | cost M CNY |")
     print("|---|---|---|---|---|---|---|")
     for name, rs in runs.items():
-        last = [r[0][-1].solver for r in rs]
+        last = [r[0][-1][0] for r in rs]
         bs = [s["block_start"] or {} for s in last]
         print(f"| {name} | {bs[-1].get('blocks', 0)} | {median(b.get('seconds', 0.0) for b in bs):.2f} | "
               f"{median(s['iterations']['simplex'] for s in last):,.0f} | "
-              f"{median(r[0][-1].timings_s['solve'] for r in rs):.2f} | {median(r[2] for r in rs):.2f} | "
+              f"{median(r[0][-1][1]['solve'] for r in rs):.2f} | {median(r[2] for r in rs):.2f} | "
               f"{rs[-1][1] / 1e6:,.1f} |")
     print()
 

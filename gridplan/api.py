@@ -226,7 +226,6 @@ def solve_myopic(case: Case | str | Path, **options) -> Result:
     spent: dict[str, float] = {}  # seconds of every step, by stage
     for k, y in enumerate(case.years):
         sub = case.model_copy(update={"years": case.years[: k + 1], "policies": [p for p in case.policies if p.year <= y]})
-        carried.wanted = k + 1 < len(case.years)  # the last step's basis has no next step
         solved = solve(sub, fixed_builds=dict(fixed), warm_starts=warm_starts, carried_basis=carried, **options)
         result = require_feasible(solved, sub, fixed_builds=dict(fixed), **options)
         for stage, seconds in result.timings_s.items():

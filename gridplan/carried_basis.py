@@ -1,19 +1,21 @@
-"""An optimal basis carried by name into a larger LP: the start of each step of myopic planning.
+"""An optimal basis carried by name into another LP: the start of each myopic step and of a sweep's next scenario.
 
 Step k of a myopic run (``gridplan.api.solve_myopic``) solves planning
 years 1..k with the earlier years' new build fixed. Its LP holds the LP of
-step k−1 again (less the build columns now fixed) and one year more. The
-model is rebuilt for each step, so column and row numbers change, but names
-do not: a column is an hourly variable's (name, year, hour), or a pyomo
+step k−1 again (less the build columns now fixed) and one year more. A
+sweep's next scenario may differ from the last by a rule or an asset. The
+model is rebuilt each time, so column and row numbers change, but names do
+not: a column is an hourly variable's (name, year, hour), or a pyomo
 variable's name; a row is an array row's (block name, year, group, hour),
 or a pyomo constraint's name.
 
-:class:`CarriedBasis` keeps the last optimal basis under those names, and
-gives the next LP the status of every column and row it knows
-(:meth:`CarriedBasis.statuses`). The block start (``gridplan.blockstart``)
-then solves only the windows of hours it does not know, and finishes from
-the known statuses joined with the windows' bases. The optimum is the same
-as from a cold start; only the way there is shorter.
+:class:`CarriedBasis` keeps the last optimal basis with the names of its
+columns and rows, and gives the next LP the status of every column and row
+it knows (:meth:`CarriedBasis.statuses`). The block start
+(``gridplan.blockstart``) then solves only the windows of hours with a row
+it does not know, and finishes from the known statuses joined with the
+windows' bases. The optimum is the same as from a cold start; only the way
+there is shorter.
 """
 
 from __future__ import annotations
@@ -22,50 +24,49 @@ from collections import defaultdict
 
 import numpy as np
 
+from gridplan.blockstart import status_codes
+
 #: Status code of a column or row the carried basis does not know.
 UNKNOWN = -1
 
 
 class CarriedBasis:
-    """The last optimal basis of a sequence of growing LPs, by the names of its columns and rows."""
+    """The last optimal basis of a sequence of LPs, with the names of its columns and rows."""
 
     def __init__(self):
-        #: keep the next optimum (False for the last step of a sequence: reading a basis back from HiGHS
-        #: costs about 0.35 µs a column or row, 0.17 s for Dongguan's two years)
-        self.wanted = True
-        self._forget()
-
-    def _forget(self) -> None:
-        self._hourly: dict = {}  # (variable name, year) -> status per position (hour), UNKNOWN where no column
-        self._columns: dict = {}  # pyomo variable name -> status (columns outside hourly variables)
-        self._block_rows: dict = {}  # (block name, year, nth group of that block and year) -> (hours, statuses)
-        self._pyomo_rows: dict = {}  # constraint name -> status
+        self._basis = None  # highspy.HighsBasis, read into status codes only when a next LP uses it
+        self._codes: tuple | None = None  # (column codes, row codes) once read
+        self._hourly: dict = {}  # (variable name, year) -> LP column at each position (hour), −1 where none
+        self._columns: dict = {}  # pyomo variable name -> LP column (columns outside hourly variables)
+        self._pyomo_rows: dict = {}  # constraint name -> LP row
+        self._block_rows: dict = {}  # (block name, year, nth group of that block and year) -> (hours, first row)
 
     def __bool__(self) -> bool:
-        return bool(self._hourly or self._columns or self._block_rows or self._pyomo_rows)
+        return self._basis is not None
 
-    def remember(self, compiled, col_status: np.ndarray, row_status: np.ndarray) -> None:
-        """Keep an optimal basis of ``compiled`` (a :class:`gridplan.compiler.CompiledLP`), by name.
+    def remember(self, compiled, basis) -> None:
+        """Keep ``basis`` (a ``highspy.HighsBasis``), an optimum of ``compiled`` (a :class:`gridplan.compiler.CompiledLP`).
 
-        ``col_status`` and ``row_status`` are HiGHS basis status codes, one per column and row.
+        Only the names' layout is read now: highspy reads a basis back one
+        Python object per status (about 0.35 µs each, 0.17 s for Dongguan's
+        two years), which :meth:`statuses` pays only when a next LP uses it.
         """
-        col_status, row_status = np.asarray(col_status), np.asarray(row_status)
-        self._forget()
-        hourly = _hourly_columns(compiled)
-        for (name, year), cols in hourly.items():
-            self._hourly[name, year] = np.where(cols >= 0, col_status[np.maximum(cols, 0)], UNKNOWN)
-        for j in _other_columns(hourly, len(col_status)).tolist():
-            self._columns[compiled.columns[j].name] = int(col_status[j])
-        for i, row in enumerate(compiled.pyomo_rows):
-            self._pyomo_rows[row.constraint.name] = int(row_status[i])
-        for (block, year, nth), (first, group) in _groups(compiled).items():
-            self._block_rows[block, year, nth] = (group.hours, row_status[first:first + len(group)])
+        self._basis, self._codes = basis, None
+        self._hourly = _hourly_columns(compiled)
+        self._columns = {compiled.columns[j].name: j for j in _other_columns(self._hourly, len(compiled.columns)).tolist()}
+        self._pyomo_rows = {row.constraint.name: i for i, row in enumerate(compiled.pyomo_rows)}
+        self._block_rows = {key: (group.hours, first) for key, (first, group) in _groups(compiled).items()}
 
     def statuses(self, compiled) -> tuple[np.ndarray, np.ndarray]:
         """The carried status of each column and row of ``compiled`` (:data:`UNKNOWN` where none is carried)."""
         n_cols, n_rows = len(compiled.columns), compiled.lp.num_row
         col_status = np.full(n_cols, UNKNOWN, dtype=np.int64)
         row_status = np.full(n_rows, UNKNOWN, dtype=np.int64)
+        if self._basis is None:
+            return col_status, row_status
+        if self._codes is None:
+            self._codes = (status_codes(self._basis.col_status), status_codes(self._basis.row_status))
+        old_cols, old_rows = self._codes
         hourly = _hourly_columns(compiled)
         for key, cols in hourly.items():
             carried = self._hourly.get(key)
@@ -73,16 +74,20 @@ class CarriedBasis:
                 continue
             n = min(len(cols), len(carried))
             cols, carried = cols[:n], carried[:n]
-            use = (cols >= 0) & (carried != UNKNOWN)
-            col_status[cols[use]] = carried[use]
+            use = (cols >= 0) & (carried >= 0)
+            col_status[cols[use]] = old_cols[carried[use]]
         for j in _other_columns(hourly, n_cols).tolist():
-            col_status[j] = self._columns.get(compiled.columns[j].name, UNKNOWN)
+            old = self._columns.get(compiled.columns[j].name)
+            if old is not None:
+                col_status[j] = old_cols[old]
         for i, row in enumerate(compiled.pyomo_rows):
-            row_status[i] = self._pyomo_rows.get(row.constraint.name, UNKNOWN)
+            old = self._pyomo_rows.get(row.constraint.name)
+            if old is not None:
+                row_status[i] = old_rows[old]
         for key, (first, group) in _groups(compiled).items():
             carried = self._block_rows.get(key)
             if carried is not None and np.array_equal(carried[0], group.hours):
-                row_status[first:first + len(group)] = carried[1]
+                row_status[first:first + len(group)] = old_rows[carried[1]:carried[1] + len(group)]
         return col_status, row_status
 
 

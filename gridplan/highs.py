@@ -214,17 +214,15 @@ class HighsSession:
         return outcome
 
     def _remember_basis(self, h: highspy.Highs) -> None:
-        """Keep ``h``'s optimal basis for sweep neighbours (``warm_starts``) and the next myopic step (``carried_basis``)."""
-        carry = (self.carried_basis is not None and self.carried_basis.wanted
-                 and self.options.block_start != "off")  # only a block start uses it
-        if self.warm_starts is None and not carry:
+        """Keep ``h``'s optimal basis for neighbours of the same structure (``warm_starts``) and the next LP
+        (``carried_basis``: the next myopic step, or a sweep's next scenario)."""
+        if self.warm_starts is None and self.carried_basis is None:
             return
         basis = h.getBasis()
         if self.warm_starts is not None:
             self.warm_starts.remember(self.structure, basis)
-        if carry:
-            codes = self._blockstart().status_codes
-            self.carried_basis.remember(self.compiled, codes(basis.col_status), codes(basis.row_status))
+        if self.carried_basis is not None:
+            self.carried_basis.remember(self.compiled, basis)
 
     def _duals(self, row_dual: np.ndarray) -> dict:
         """Row duals by pyomo constraint, and by ``(block name, key)`` for array rows that keep theirs."""

@@ -59,7 +59,9 @@ class SolveSettings(_Strict):
     ``method`` is gridplan's default (dual simplex, measured fastest on
     these LPs). With ``warm_start`` (default) a worker starts each scenario
     from the optimal basis of the last scenario of the same structure it
-    solved; ``false`` makes every scenario independent of the order in which
+    solved; a scenario of another structure (a rule left out), if it
+    block-starts, takes the statuses it shares by name with the last optimum
+    (``gridplan.carried_basis``); ``false`` makes every scenario independent of the order in which
     workers took them (where the optimum is not unique, a warm start may
     land on another optimal vertex: same cost, other dispatch).
     """

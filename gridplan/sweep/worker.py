@@ -16,6 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from gridplan.errors import GridplanError, InputError, InputErrors
+from gridplan.carried_basis import CarriedBasis
 from gridplan.highs import WarmStarts
 from gridplan.result import Result
 from gridplan.sweep.spec import Scenario
@@ -68,6 +69,9 @@ class Outcome:
 #: Optimal bases of this worker's earlier LP solves: a scenario with the same structure as one
 #: solved before (a neighbour in the sweep) starts from its basis.
 _WARM_STARTS = WarmStarts()
+#: The last optimum, by the names of its columns and rows: a scenario of another structure (a rule
+#: left out, an asset added) takes the statuses it shares with it in its block start.
+_CARRIED = CarriedBasis()
 
 
 def solve_scenario(scenario: Scenario) -> Result:
@@ -88,14 +92,15 @@ def solve_scenario(scenario: Scenario) -> Result:
     case = parse_case(scenario.case_raw, file, scenario.base_dir)
     s = dict(scenario.solve)
     myopic = s.pop("myopic", False)
-    warm_starts = _WARM_STARTS if s.pop("warm_start", True) else None
+    warm = s.pop("warm_start", True)
+    warm_starts, carried = (_WARM_STARTS, _CARRIED) if warm else (None, None)
     if scenario.cost_of_rules:
         year, days = s.pop("year"), s.pop("days")
         method = s.pop("method")
         return target_report(case, year=year, days=days, method=method, **s)
     if myopic:
         return solve_myopic(case, warm_starts=warm_starts, **s)
-    return require_solution(solve(case, warm_starts=warm_starts, **s))
+    return require_solution(solve(case, warm_starts=warm_starts, carried_basis=carried, **s))
 
 
 def run_scenario(scenario: Scenario) -> Outcome:
