@@ -153,10 +153,10 @@ def solve(
         structure (a sweep neighbour), and remember this one's; the result's
         ``solver["warm_started"]`` says whether it did.
     carried_basis : CarriedBasis, optional
-        An earlier optimum of a smaller LP with the same names (the step
-        before, in myopic planning): a block start takes the statuses it
-        knows instead of solving those windows, and it keeps this LP's
-        optimum for the next step. ``solver["block_start"]["carried"]`` says
+        An earlier optimum of an LP that shares names with this one (the
+        step before, in myopic planning; a sweep worker's last scenario): a
+        block start takes the statuses it knows instead of solving those
+        windows, and it keeps this LP's optimum for the next LP. ``solver["block_start"]["carried"]`` says
         whether it was used.
 
     Returns

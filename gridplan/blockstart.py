@@ -24,10 +24,10 @@ The steps:
 5. Their optimal bases are joined: a block's columns and rows take their
    status from its LP, a shared column is basic when it is basic in any
    block, crossing rows are basic. HiGHS takes the joined basis as *alien*
-   and repairs it into a square one. Given statuses carried from an
-   earlier, smaller LP by name (``gridplan.carried_basis``: the step
-   before, in myopic planning), only the blocks with a row it does not
-   know are solved, and the carried statuses fill in the rest.
+   and repairs it into a square one. Given statuses carried by name from
+   an earlier LP (``gridplan.carried_basis``: the step before, in myopic
+   planning, or a sweep worker's last scenario), only the blocks with a row
+   it does not know are solved, and the carried statuses fill in the rest.
 6. The whole LP is solved by dual simplex from that basis, to the same
    optimum as a cold start (without presolve, which a given basis rules
    out). No one pricing finishes fastest on every case (bench/README.md,

@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
+from gridplan import blockstart as bs
 from gridplan.carried_basis import CarriedBasis
 from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.diagnose and the tests use it from here)
 from gridplan.errors import InputError
@@ -119,7 +120,7 @@ class HighsSession:
         self.options = options or SolveOptions()
         self.warm_starts = warm_starts
         #: its statuses stand in for block start windows, and it keeps this LP's optimal basis for the
-        #: next LP (myopic planning's steps)
+        #: next LP (a myopic step, a sweep's next scenario)
         self.carried_basis = carried_basis
         t0 = time.perf_counter()
         self.compiled = to_highs_lp(model)
@@ -249,13 +250,6 @@ class HighsSession:
             return False
         return self.highs.setBasis(basis) == highspy.HighsStatus.kOk
 
-    @staticmethod
-    def _blockstart():
-        # Imported here: gridplan.blockstart imports this module.
-        from gridplan import blockstart
-
-        return blockstart
-
     def _block_mode(self) -> bool:
         """Whether this solve starts from a block start (``gridplan.blockstart``).
 
@@ -267,7 +261,7 @@ class HighsSession:
         if (opts.block_start == "off" or getattr(self.model, "T", None) is None or self.integer.any()
                 or opts.method != "simplex" or self.highs.getBasis().valid):
             return False
-        return opts.block_start == "on" or self.lp.num_row >= self._blockstart().MIN_ROWS
+        return opts.block_start == "on" or self.lp.num_row >= bs.MIN_ROWS
 
     def _block_start(self):
         """Solve from a block start: the windows, then the finishes. Returns its report, or None to solve cold.
@@ -275,7 +269,6 @@ class HighsSession:
         A block start that fails (no window optimal, or an error, which is
         shown as a RuntimeWarning) leaves the LP to a cold solve.
         """
-        bs = self._blockstart()
         report = bs.BlockStartReport(workers=self._workers)
         try:
             known = self.carried_basis.statuses(self.compiled) if self.carried_basis else None
@@ -304,7 +297,6 @@ class HighsSession:
         session's own options again, becomes ``self.highs``. Returns the
         winner's name ("dual" or "primal"), or None without a race.
         """
-        bs = self._blockstart()
         if not self._races_primal(h):
             bs.race(("cold", h))
             return None
@@ -330,14 +322,13 @@ class HighsSession:
 
     @property
     def _workers(self) -> int:
-        return self._blockstart().workers(self.options.threads)
+        return bs.workers(self.options.threads)
 
     def _configure(self) -> highspy.Highs:
         return _configured_highs(self.options, pricing=self.pricing)
 
     def _block_tags(self) -> np.ndarray:
         """The window of hours (block) of each column, for a block start."""
-        bs = self._blockstart()
         years = sorted({y for by_year, _ in self.compiled.hourly for y in by_year})
         return bs.column_blocks(self.lp.num_col, self.compiled.hourly,
                                 bs.hour_blocks(years, len(self.model.T), self.options.block_hours))

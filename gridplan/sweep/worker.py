@@ -15,8 +15,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from gridplan.errors import GridplanError, InputError, InputErrors
 from gridplan.carried_basis import CarriedBasis
+from gridplan.errors import GridplanError, InputError, InputErrors
 from gridplan.highs import WarmStarts
 from gridplan.result import Result
 from gridplan.sweep.spec import Scenario
