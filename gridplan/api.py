@@ -144,10 +144,12 @@ def solve(
         How a cold simplex solve starts (see :mod:`gridplan.blockstart`):
         ``auto`` starts LPs of at least ``blockstart.MIN_ROWS`` rows from
         the joined bases of windows of ``block_hours`` hours solved in
-        parallel, and races the finishes from there (two cores or more);
-        ``on`` does so for every LP; ``off`` always starts cold. The
-        result's ``solver["block_start"]`` says what ran and which finish
-        won.
+        parallel, and races the finishes from there (two cores or more),
+        and an LP of representative days from each day's storage closed
+        on itself (:mod:`gridplan.restricted_start`); ``on`` block-starts
+        every LP; ``off`` always starts cold. The result's
+        ``solver["block_start"]`` and ``solver["restricted_start"]`` say
+        what ran.
     warm_starts : WarmStarts, optional
         Start an LP from the optimal basis of an earlier solve of the same
         structure (a sweep neighbour), and remember this one's; the result's

@@ -104,12 +104,12 @@ def solve(
     report: bool = typer.Option(False, "--report", help="Also write report.html (interactive result page) into the folder."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
     simplex_pricing: str = typer.Option(DEFAULT_SIMPLEX_PRICING, "--simplex-pricing",
-                                        help="Dual simplex pricing for LPs: auto (dantzig for hours in sequence, devex for representative days, "
-                                             "raced against primal simplex on a second core; each measured fastest on "
-                                             "its kind), dantzig, devex, steepest or choose."),
+                                        help="Dual simplex pricing for LPs: auto (dantzig for hours in sequence, devex for representative days; "
+                                             "each measured fastest on its kind), dantzig, devex, steepest or choose."),
     highs_option: list[str] = typer.Option([], "--highs-option", help="A HiGHS option as NAME=VALUE (repeatable), e.g. presolve=off."),
     block_start: str = typer.Option(DEFAULT_BLOCK_START, "--block-start",
-                                    help="auto: start large LPs from windows of hours solved in parallel; "
+                                    help="auto: start large LPs from windows of hours solved in parallel, and representative "
+                                         "days from each day's storage closed on itself; "
                                          "on: always start from the windows; off: always start cold."),
     block_hours: int = typer.Option(DEFAULT_BLOCK_HOURS, "--block-hours", min=1, help="Modelled hours per block of --block-start."),
 ) -> None:
@@ -223,6 +223,10 @@ def _print_summary(result) -> None:
         carried = ", the rest carried from the step before" if block.get("carried") else ""
         how = (f" (block start: {block['blocks']} windows in {block['seconds']:.1f} s{carried}, "
                f"{block['finish']} finish{raced})")
+    restricted = (s.get("solver") or {}).get("restricted_start")
+    if restricted:
+        how = (" (restricted start: each representative day's storage first closed on itself)" if restricted["used"]
+               else f" (cold: the restricted start was {restricted['first_status'].lower()})")
     out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s{how}, total {t.get('total', 0):.1f} s")
 
 

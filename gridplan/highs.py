@@ -23,9 +23,10 @@ from gridplan import blockstart as bs
 from gridplan.carried_basis import CarriedBasis
 from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.diagnose and the tests use it from here)
 from gridplan.errors import InputError
-from gridplan.model.core import models_representative_days
+from gridplan import restricted_start as rs
+from gridplan.model.core import held_first, models_representative_days
 from gridplan.options import (  # noqa: F401  (re-exported)
-    BLOCK_START, DEFAULT_METHOD, METHODS, PRIMAL_RACE, SIMPLEX_PRICING, SolveOptions, pricing_for)
+    BLOCK_START, DEFAULT_METHOD, METHODS, RESTRICTED_FINISH, SIMPLEX_PRICING, SolveOptions, pricing_for)
 
 @dataclass
 class SolveOutcome:
@@ -48,8 +49,8 @@ class SolveOutcome:
     warm_started: bool = False
     #: what the block start did (``gridplan.blockstart.BlockStartReport.as_dict``), or None
     block_start: dict | None = None
-    #: "dual" or "primal": the simplex that won a cold solve's race (:data:`gridplan.options.PRIMAL_RACE`), or None
-    race_winner: str | None = None
+    #: what the restricted start did (``gridplan.restricted_start.RestrictedStartReport.as_dict``), or None
+    restricted_start: dict | None = None
 
 
 def _status_name(status) -> str:
@@ -165,9 +166,9 @@ class HighsSession:
             h.setOptionValue("solver", "simplex")
         t0 = time.perf_counter()
         block = self._block_start() if not warm_started and self._block_mode() else None
-        race_winner = None
+        restricted = None
         if block is None:
-            race_winner = self._cold_solve(h)
+            restricted = self._cold_solve(h)
         h = self.highs  # the finish or race winner holds the optimum from now on
         t1 = time.perf_counter()
         status = h.getModelStatus()
@@ -205,7 +206,7 @@ class HighsSession:
         outcome.mip_gap, outcome.mip_bound = mip_gap, mip_bound
         outcome.warm_started = warm_started
         outcome.block_start = block.as_dict() if block is not None else None
-        outcome.race_winner = race_winner
+        outcome.restricted_start = restricted.as_dict() if restricted is not None else None
         outcome.iterations = {  # HiGHS reports -1 for a method that did not run
             "simplex": max(0, int(sol_info.simplex_iteration_count)),
             "ipm": max(0, int(sol_info.ipm_iteration_count)),
@@ -288,37 +289,33 @@ class HighsSession:
             return None
         return report
 
-    def _cold_solve(self, h: highspy.Highs) -> str | None:
+    def _cold_solve(self, h: highspy.Highs) -> rs.RestrictedStartReport | None:
         """Solve ``h`` as it stands (cold, or from the basis it holds) in a worker thread, so that Ctrl-C is heard.
 
-        A cold LP of representative days with ``auto`` pricing races primal
-        simplex in a second instance on two cores or more
-        (:data:`gridplan.options.PRIMAL_RACE`); the winner, with the
-        session's own options again, becomes ``self.highs``. Returns the
-        winner's name ("dual" or "primal"), or None without a race.
+        A cold LP whose model names columns to hold at zero first
+        (representative days' storage, :func:`gridplan.model.core.held_first`)
+        is solved by a restricted start; returns its report, or None.
         """
-        if not self._races_primal(h):
+        held = self._held_columns(h)
+        if held is None:
             bs.race(("cold", h))
             return None
+        finish = {} if set(RESTRICTED_FINISH) & set(self.options.extra) else RESTRICTED_FINISH
+        return rs.solve(h, self.lp, held, finish)
 
-        def primal() -> highspy.Highs:
-            other = self._configure()
-            self.lp.pass_to(other)
-            bs.set_options(other, PRIMAL_RACE)
-            return other
-
-        own = bs.options_of(h, PRIMAL_RACE)
-        name, winner, _ = bs.race(("dual", h), [("primal", primal)], after_s=0.0)
-        bs.set_options(winner, own)  # later re-solves (a rule priced warm) run as the session's own
-        self.highs = winner
-        return name
-
-    def _races_primal(self, h: highspy.Highs) -> bool:
-        """Whether a solve of ``h`` races primal simplex: a cold LP (not a MIP's relaxation) of representative days."""
+    def _held_columns(self, h: highspy.Highs) -> np.ndarray | None:
+        """The columns a restricted start holds at zero, or None when this solve starts otherwise:
+        not a cold simplex solve of an LP (nor a MIP's relaxation), ``block_start="off"``, or none named."""
         opts = self.options
-        return (not self.integer.any() and opts.method == "simplex" and opts.simplex_pricing == "auto"
-                and models_representative_days(self.model) and not set(PRIMAL_RACE) & set(opts.extra)
-                and self._workers >= 2 and not h.getBasis().valid)
+        if (opts.block_start == "off" or opts.method != "simplex" or self.integer.any()
+                or h.getBasis().valid):
+            return None
+        elements = held_first(self.model)
+        if not elements:
+            return None
+        column = {id(v): j for j, v in enumerate(self.compiled.columns)}
+        held = np.array([column[id(v)] for v in elements if id(v) in column], dtype=np.int32)
+        return held if len(held) else None
 
     @property
     def _workers(self) -> int:

@@ -26,12 +26,11 @@ DEFAULT_SIMPLEX_PRICING = "auto"
 #: Dantzig 18.5 s over the five cities at 12 and 24 days, faster in 8 of the 10.
 AUTO_PRICING = {"hours": "dantzig", "representative days": "devex"}
 
-#: With ``auto`` pricing and two cores or more, a cold solve of representative days races dual simplex
-#: (Devex) against primal simplex (these HiGHS options), and the first optimum stops the other. Through
-#: gridplan.solve over the five cities at 12 and 24 days: 7.5 s of HiGHS time against 9.5 s for Devex
-#: alone; primal won on Zhaoqing, Ruijin and Jieyang (Ruijin's 24 days 1.3 against 2.1 s), dual on
-#: Dongguan and Zhuhai, 0.02 to 0.06 s slower than alone (bench/README.md, representative days).
-PRIMAL_RACE = {"simplex_strategy": 4}
+#: HiGHS options for the finish of a restricted start (``gridplan.restricted_start``): primal simplex,
+#: since the restricted optimum stays primal feasible once its columns are freed. Over the five cities
+#: at 12 and 24 representative days, HiGHS alone: 3.1 s, against 3.9 s finishing by dual simplex and
+#: 9.6 s solving cold (bench/README.md, representative days). A ``simplex_strategy`` of the user's wins.
+RESTRICTED_FINISH = {"simplex_strategy": 4}
 
 
 def pricing_for(name: str, representative_days: bool) -> str:
@@ -84,8 +83,10 @@ class SolveOptions:
         ``auto`` (the default) starts from the joined bases of windows of
         hours solved in parallel, then races the finishes from there
         (LPs of at least ``gridplan.blockstart.MIN_ROWS`` rows; smaller
-        ones start cold); ``on`` always starts from the windows; ``off``
-        always starts cold.
+        ones start cold, or from a restricted start where the model names
+        columns for one: ``gridplan.restricted_start``, representative
+        days); ``on`` always starts from the windows; ``off`` always
+        starts cold.
     block_hours : int
         Modelled hours per block (each planning year is cut into
         ``n_hours // block_hours`` windows).

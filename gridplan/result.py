@@ -420,7 +420,7 @@ def _solver_info(outcome: SolveOutcome) -> dict:
         "iterations": outcome.iterations,
         "warm_started": outcome.warm_started,
         "block_start": outcome.block_start,
-        "race_winner": outcome.race_winner,
+        "restricted_start": outcome.restricted_start,
     }
 
 

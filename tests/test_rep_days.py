@@ -173,33 +173,72 @@ def test_auto_pricing_takes_devex_for_representative_days_and_dantzig_for_hours(
     assert result.options["simplex_pricing"] == "devex"
 
 
-def test_representative_days_race_primal_simplex_to_the_same_optimum(make_case):
-    """With auto pricing and two cores a cold LP of representative days races primal simplex; nothing else does."""
+def test_representative_days_start_restricted_and_reach_the_cold_optimum(make_case):
+    """A cold LP of representative days first closes each day's storage on itself, then reaches the cold optimum."""
     case = _small_case(make_case)
-    raced = gridplan.solve(case, rep_days=6, threads=2)
-    alone = gridplan.solve(case, rep_days=6, threads=1)
-    assert raced.solver["race_winner"] in ("dual", "primal") and alone.solver["race_winner"] is None
-    assert raced.objective_cny == pytest.approx(alone.objective_cny, rel=1e-9)
-    for not_raced in (gridplan.solve(case, days=4, threads=2),  # hours in sequence
-                      gridplan.solve(case, rep_days=6, threads=2, simplex_pricing="devex"),  # a pricing named
-                      gridplan.solve(case, rep_days=6, threads=2, highs_options={"simplex_strategy": 1})):
-        assert not_raced.solver["race_winner"] is None
+    restricted = gridplan.solve(case, rep_days=6)
+    cold = gridplan.solve(case, rep_days=6, block_start="off")
+    report = restricted.solver["restricted_start"]
+    n_years = len(restricted.options["years"])
+    assert report["held"] == 6 * n_years  # one day-end δ per representative day, year and storage
+    assert report["used"] and report["first_status"] == "Optimal" and report["first_iterations"] > 0
+    assert cold.solver["restricted_start"] is None
+    assert restricted.objective_cny == pytest.approx(cold.objective_cny, rel=1e-9)
+    cap = lambda r: r.capacity.set_index(["year", "asset"]).capacity_mw  # noqa: E731
+    np.testing.assert_allclose(cap(restricted), cap(cold), rtol=1e-6, atol=1e-3)
+    assert gridplan.solve(case, days=4).solver["restricted_start"] is None  # hours in sequence: nothing held
 
 
-def test_a_primal_win_leaves_the_session_as_its_own_options_set_it(make_case):
-    """The winning instance takes the session's options back, and re-solves warm from its optimal basis."""
+def test_a_restricted_start_leaves_the_session_with_its_own_options_and_basis(make_case, monkeypatch):
+    """The finish's primal simplex is put back; a re-solve starts warm; a simplex_strategy of the user's wins."""
+    from gridplan import restricted_start as rs
     from gridplan.api import build
     from gridplan.highs import HighsSession, SolveOptions
 
     case = _small_case(make_case)
-    session = HighsSession(build(case, rep_days=6).ctx.model, SolveOptions(threads=2))
-    dual = session.highs
-    strategy = dual.getOptionValue("simplex_strategy")[1]
-    dual.setOptionValue("simplex_iteration_limit", 0)  # the dual side stops at once, not optimal: primal wins
+    session = HighsSession(build(case, rep_days=6).ctx.model)
+    strategy = session.highs.getOptionValue("simplex_strategy")[1]
     first = session.run(write_back=False)
-    assert first.race_winner == "primal" and first.status == "optimal" and session.highs is not dual
+    assert first.restricted_start["used"] and first.status == "optimal"
     assert session.highs.getOptionValue("simplex_strategy")[1] == strategy
-    alone = HighsSession(build(case, rep_days=6).ctx.model, SolveOptions(threads=1)).run(write_back=False)
-    assert first.objective == pytest.approx(alone.objective, rel=1e-9)
+    assert np.array_equal(session.highs.getLp().col_lower_, session.lp.col_lower)  # held columns freed again
     again = session.run(write_back=False)
-    assert again.race_winner is None and again.iterations["simplex"] == 0
+    assert again.restricted_start is None and again.iterations["simplex"] == 0
+    finishes = []
+    monkeypatch.setattr(rs, "solve", lambda h, lp, held, finish: finishes.append(finish) or rs.RestrictedStartReport(0))
+    HighsSession(build(case, rep_days=6).ctx.model, SolveOptions(extra={"simplex_strategy": 1})).run(write_back=False)
+    assert finishes == [{}]
+
+
+def _tiny_lp(x_at_least: float):
+    """max x + y with x + y ≤ 2, x ≤ 1.5, y ≤ 1 and x ≥ ``x_at_least``, as an LPData in HiGHS."""
+    import highspy
+    import scipy.sparse as sp
+
+    from gridplan.lp import LPData
+
+    inf = highspy.kHighsInf
+    lp = LPData(cost=np.array([-1.0, -1.0]), col_lower=np.array([0.0, 0.0]), col_upper=np.array([1.5, 1.0]),
+                row_lower=np.array([-inf, x_at_least]), row_upper=np.array([2.0, inf]),
+                A=sp.csc_matrix(np.array([[1.0, 1.0], [1.0, 0.0]])), offset=0.0)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lp.pass_to(h)
+    return h, lp
+
+
+def test_a_restricted_start_finishes_past_the_restriction_and_falls_back_when_it_is_infeasible():
+    """Held at zero, x gives −1; the finish frees it to −2. Where x must be positive, the LP is solved cold."""
+    from gridplan import restricted_start as rs
+
+    h, lp = _tiny_lp(0.0)
+    report = rs.solve(h, lp, np.array([0]), {"simplex_strategy": 4})
+    assert report.used and report.first_status == "Optimal"
+    assert h.getInfo().objective_function_value == pytest.approx(-2.0)
+    assert list(h.getLp().col_upper_) == [1.5, 1.0] and h.getOptionValue("simplex_strategy")[1] != 4
+
+    h, lp = _tiny_lp(0.5)
+    report = rs.solve(h, lp, np.array([0]), {"simplex_strategy": 4})
+    assert not report.used and report.first_status == "Infeasible"
+    assert h.modelStatusToString(h.getModelStatus()) == "Optimal"
+    assert h.getInfo().objective_function_value == pytest.approx(-2.0)

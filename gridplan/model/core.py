@@ -41,6 +41,16 @@ def models_representative_days(model) -> bool:
     return bool(getattr(model, REPRESENTATIVE_DAYS, False))
 
 
+#: Attribute of a built pyomo model: variable elements a cold simplex solve first holds at zero
+#: (``gridplan.restricted_start``), named by the resource families through :meth:`ModelContext.hold_first`.
+HELD_FIRST = "_held_first"
+
+
+def held_first(model) -> list:
+    """Variable elements a cold solve of ``model`` first holds at zero (empty: it starts cold)."""
+    return getattr(model, HELD_FIRST, [])
+
+
 def capital_recovery_factor(rate: float, lifetime_years: int) -> float:
     """Annuity per unit of capital (1/year) at discount ``rate`` over ``lifetime_years``."""
     if rate == 0:
@@ -107,6 +117,20 @@ class ModelContext:
         """
         w = self.data.weights if coefficients is None else self.data.weights * np.asarray(coefficients, dtype=float)
         return hourly_sum(self.model, var, year, w)
+
+    def hold_first(self, elements) -> None:
+        """Have a cold solve first hold these variable elements at zero, then finish from that optimum.
+
+        For columns that tie distant parts of the LP together and slow the
+        simplex down; held at zero, the LP must stay feasible in the usual
+        case (otherwise the solve falls back to a cold start) and its
+        optimum should be close (``gridplan.restricted_start``).
+        """
+        held = getattr(self.model, HELD_FIRST, None)
+        if held is None:
+            held = []
+            object.__setattr__(self.model, HELD_FIRST, held)
+        held.extend(elements)
 
     def kept_by_asset_year(self) -> dict[tuple[str, int], list]:
         """(generator, year) -> the kept-capacity variables of the retirement rules on it (MW)."""
