@@ -29,7 +29,7 @@ AUTO_PRICING = {"hours": "dantzig", "representative days": "devex"}
 #: HiGHS options for the finish of a restricted start (``gridplan.restricted_start``): primal simplex,
 #: since the restricted optimum stays primal feasible once its columns are freed. Over the five cities
 #: at 12 and 24 representative days, HiGHS alone: 3.1 s, against 3.9 s finishing by dual simplex and
-#: 9.6 s solving cold (bench/README.md, representative days). A ``simplex_strategy`` of the user's wins.
+#: 9.6 s solving cold (bench/README.md, "restricted_start.py"). A ``simplex_strategy`` of the user's wins.
 RESTRICTED_FINISH = {"simplex_strategy": 4}
 
 

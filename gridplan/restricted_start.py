@@ -16,8 +16,8 @@ day closed on itself. So a cold solve goes in two steps:
    (:data:`gridplan.options.RESTRICTED_FINISH`), to the whole LP's optimum.
 
 Five cities at 12 and 24 representative days (bench/README.md,
-"Representative days"): 3.1 s of HiGHS time against 9.6 s cold, faster on
-each of the ten LPs, same optima to 3e-15. Where the restriction has no
+"restricted_start.py"): 3.4 s of HiGHS time against 10.0 s cold, faster
+on each of the ten LPs (1.6× to 4.0×), same optima to 1e-15. Where the restriction has no
 optimum (storage that must carry energy across days to meet demand), the
 whole LP is solved cold instead.
 """
