@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gridplan import collector
 from gridplan.carried_basis import CarriedBasis
 from gridplan.case import Case, load_case
 from gridplan.errors import SolveError
@@ -167,16 +168,17 @@ def solve(
         ``status`` says whether the solution is optimal; infeasible or failed
         solves come back with empty tables (see :func:`require_solution`).
     """
-    built = build(case, year=year, days=days, start=start, rep_days=rep_days, drop_policies=drop_policies,
-                  fixed_builds=fixed_builds, mip=mip)
     opts = SolveOptions(method=method, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, verbose=verbose,
                         simplex_pricing=simplex_pricing, extra=dict(highs_options or {}),
                         block_start=block_start, block_hours=block_hours)
-    session = HighsSession(built.ctx.model, opts, warm_starts, carried_basis)
-    relaxation = None
-    if session.is_mip and compare_lp:
-        relaxation = lp_relaxation_summary(built.ctx, session.run_relaxation())
-    outcome = session.run()
+    with collector.paused():  # until HiGHS runs (gridplan.collector)
+        built = build(case, year=year, days=days, start=start, rep_days=rep_days, drop_policies=drop_policies,
+                      fixed_builds=fixed_builds, mip=mip)
+        session = HighsSession(built.ctx.model, opts, warm_starts, carried_basis)
+        relaxation = None
+        if session.is_mip and compare_lp:
+            relaxation = lp_relaxation_summary(built.ctx, session.run_relaxation())
+        outcome = session.run()
     result = built.result(outcome, opts)
     if relaxation is not None:
         result.lp_relaxation = compare_with_mip(relaxation, result)

@@ -52,6 +52,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from gridplan import collector
 from gridplan.lp import LPData
 
 #: With ``block_start="auto"``, LPs with fewer rows start cold: they solve in a few seconds at most
@@ -313,6 +314,8 @@ def race(first: tuple[str, highspy.Highs], others: list = (), after_s: float = 0
         if after_s <= 0:
             pending |= {start(name, make()) for name, make in waiting}
             waiting = []
+        if len(pending) == 1:  # a core to spare while this thread waits
+            collector.catch_up()
         while pending:
             timeout = max(0.0, after_s - (time.perf_counter() - started)) if waiting else None
             done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
