@@ -156,6 +156,7 @@ def targets(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write the full result with the target report here."),
     year: Optional[int] = typer.Option(None, help="One planning year only."),
     days: Optional[int] = typer.Option(None, help="Model this many days instead of the full year."),
+    rep_days: Optional[int] = typer.Option(None, "--rep-days", help="Model this many representative days (fast studies)."),
     method: str = typer.Option(DEFAULT_METHOD, help="HiGHS method: simplex, ipm, pdlp or choose."),
 ) -> None:
     """Report every target: required, achieved, met, active, shadow price and the cost of the rule."""
@@ -164,7 +165,7 @@ def targets(
 
     try:
         c = gridplan.load_case(case)
-        result = target_report(c, year=year, days=days, method=method, progress=console)
+        result = target_report(c, year=year, days=days, rep_days=rep_days, method=method, progress=console)
         if out_dir is not None:
             gridplan.write_result(result, out_dir)
     except GridplanError as exc:

@@ -13,6 +13,7 @@ scratch (the same numbers, slower: see bench/README.md).
 
 from __future__ import annotations
 
+from gridplan import collector
 from gridplan.api import build, require_solution, solve
 from gridplan.case import Case
 from gridplan.highs import DEFAULT_METHOD, HighsSession, SolveOptions
@@ -21,11 +22,15 @@ from gridplan.result import Result
 
 
 def target_report(case: Case, *, year: int | None = None, days: int | None = None, start: str | None = None,
-                  method: str = DEFAULT_METHOD, warm: bool = True, progress=None, **options) -> Result:
+                  rep_days: int | None = None, method: str = DEFAULT_METHOD, warm: bool = True, progress=None,
+                  **options) -> Result:
     """Solve ``case`` and add ``cost_of_rule_cny`` to its target table.
 
     Parameters
     ----------
+    year, days, start, rep_days : optional
+        As for :func:`gridplan.solve`: one planning year, a window of days,
+        or representative days (a fast study of what each rule costs).
     warm : bool
         Price rules by relaxing them in the solved HiGHS instance (default)
         rather than by cold re-solves.
@@ -39,10 +44,11 @@ def target_report(case: Case, *, year: int | None = None, days: int | None = Non
         (CNY, discounted total over the planning years) per target row; both
         rows of a storage-pairing rule carry the cost of the whole rule.
     """
-    built = build(case, year=year, days=days, start=start)
     opts = SolveOptions(method=method, **options)
-    session = HighsSession(built.ctx.model, opts)
-    base = require_solution(built.result(session.run(), opts))
+    with collector.paused():  # until HiGHS runs, as in gridplan.solve
+        built = build(case, year=year, days=days, start=start, rep_days=rep_days)
+        session = HighsSession(built.ctx.model, opts)
+        base = require_solution(built.result(session.run(), opts))
     base_basis = session.highs.getBasis()
     targets = base.targets
     active = targets[targets.active].policy.unique().tolist()

@@ -242,3 +242,18 @@ def test_a_restricted_start_finishes_past_the_restriction_and_falls_back_when_it
     assert not report.used and report.first_status == "Infeasible"
     assert h.modelStatusToString(h.getModelStatus()) == "Optimal"
     assert h.getInfo().objective_function_value == pytest.approx(-2.0)
+
+
+def test_rule_costs_with_representative_days_are_the_same_warm_and_cold():
+    """``target_report(rep_days=N)`` prices each binding rule on the representative-day LP, warm as cold."""
+    from pathlib import Path
+
+    from gridplan.rules import target_report
+
+    case = gridplan.load_case(Path(__file__).resolve().parents[1] / "cases" / "zhaoqing.yaml")
+    warm = target_report(case, rep_days=4)
+    cold = target_report(case, rep_days=4, warm=False)
+    assert warm.options["hours"] == 4 * 24 and warm.options["cost_of_rules"] == "warm"
+    w, c = warm.targets.set_index("name"), cold.targets.set_index("name")
+    assert (w.cost_of_rule_cny > 0).sum() >= 2  # rules bind, so the test prices something
+    np.testing.assert_allclose(w.cost_of_rule_cny, c.cost_of_rule_cny, rtol=1e-6, atol=1e3)
