@@ -377,8 +377,9 @@ def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         resolved.append((-np.inf if dlo is None else dlo, np.inf if dhi is None else dhi, d.get_interval()[2] == 1))
     table = np.array(resolved, dtype=float).reshape(-1, 3)
     domain_of = domain_of.reshape(-1)
-    lo = np.fmax(np.where(np.isnan(own_lo), -np.inf, own_lo), table[domain_of, 0])
-    hi = np.fmin(np.where(np.isnan(own_hi), np.inf, own_hi), table[domain_of, 1])
+    # fmax and fmin skip nan (no bound of the variable's own), leaving the domain's bound
+    lo = np.fmax(own_lo, table[domain_of, 0])
+    hi = np.fmin(own_hi, table[domain_of, 1])
     integer = table[domain_of, 2] == 1.0
     return np.maximum(lo, -highspy.kHighsInf), np.minimum(hi, highspy.kHighsInf), integer
 

@@ -3,7 +3,7 @@
 Order matters only in that policies read what the families registered.
 """
 
-from gridplan.model import demand_response, generators, network, storage
+from gridplan.model import demand_response, generators, network, policies, storage  # noqa: F401 (policies: loaded with the package, not on the first build)
 
 #: Resource families, each with ``add(ctx)``.
 FAMILIES = [generators, storage, demand_response, network]

@@ -19,6 +19,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 TABLES = "_array_rows_tables"
 #: Attribute of the pyomo model that holds its hourly sums as arrays, by ``id`` of the expression.
 SUMS = "_hourly_sums"
+#: Attribute of the pyomo model that holds the ``(year, hour)`` keys its hourly variables share, by year.
+KEYS = "_hourly_keys"
 
 
 class VariableTable:
@@ -168,7 +170,7 @@ def hourly_var(model, name: str, years: list[int], hours=None, lower=0.0, upper=
     n = len(model.T)
     by_year = {y: np.arange(n) if hours is None else
                np.asarray(hours[y] if isinstance(hours, dict) else hours, dtype=np.int64) for y in years}
-    keys = [key for y, ts in by_year.items() for key in zip(repeat(y), ts.tolist())]
+    keys = [key for y, ts in by_year.items() for key in _keys(model, y, ts)]
     # Not dense: pyomo makes no element; _fill makes every element of the index set at once.
     if hours is None:  # pyomo builds a product of sets faster than from a list of keys
         var = pyo.Var(years, model.T, within=within or pyo.Reals, dense=False)
@@ -186,6 +188,22 @@ def hourly_var(model, name: str, years: list[int], hours=None, lower=0.0, upper=
         first += len(ts)
     variable_tables(model)[id(var)] = VariableTable(values, positions, var)
     return var
+
+
+def _keys(model, year: int, ts: np.ndarray) -> list:
+    """The keys ``(year, t)`` for ``t`` in ``ts``, the same tuple objects for every hourly variable of the model.
+
+    Each variable's elements are keyed by ``(year, hour)``; sharing the
+    tuples saves a tuple and an int per element (9 MB at 8760 h).
+    """
+    made = _attribute(model, KEYS)
+    known = made.setdefault(year, [])
+    top = int(ts.max()) + 1 if len(ts) else 0
+    if top > len(known):
+        known.extend(zip(repeat(year), range(len(known), top)))
+    if len(ts) == len(known) and top == len(ts) and np.all(np.diff(ts) == 1):
+        return known  # every position in order (a full year): no copy, it is only iterated
+    return [known[t] for t in ts.tolist()]
 
 
 def _bound_at(bound, year: int, ts: np.ndarray) -> np.ndarray:
@@ -234,6 +252,10 @@ def _fill(var, keys: list, lows: list, highs: list) -> list:
 def _pyomo_bounds(values: np.ndarray) -> list:
     """Floats, with None for no bound (nan or infinite)."""
     arr = np.asarray(values, dtype=float)
+    finite = np.isfinite(arr)
+    if len(arr) and (not finite.any() or (finite.all() and np.all(arr == arr[0]))):
+        # One bound for every element (0 MW below, none above): one shared object, not a float per element
+        return [float(arr[0]) if finite[0] else None] * len(arr)
     out = arr.astype(object)
-    out[~np.isfinite(arr)] = None
+    out[~finite] = None
     return out.tolist()
