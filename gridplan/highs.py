@@ -20,10 +20,10 @@ import numpy as np
 import pyomo.environ as pyo
 
 from gridplan import blockstart as bs
+from gridplan import restricted_start as rs
 from gridplan.carried_basis import CarriedBasis
 from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.diagnose and the tests use it from here)
 from gridplan.errors import InputError
-from gridplan import restricted_start as rs
 from gridplan.model.core import held_first, models_representative_days
 from gridplan.options import (  # noqa: F401  (re-exported)
     BLOCK_START, DEFAULT_METHOD, METHODS, RESTRICTED_FINISH, SIMPLEX_PRICING, SolveOptions, pricing_for)
