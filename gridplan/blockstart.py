@@ -42,6 +42,7 @@ dispatch is reported; ``--block-start off`` makes a run repeatable.
 
 from __future__ import annotations
 
+import operator
 import os
 import threading
 import time
@@ -82,6 +83,8 @@ FINISH_ALONE_S = 1.0
 
 SHARED = -1
 CROSSING = -2
+
+_VALUE = operator.attrgetter("value")  # a status's code; mapped, a quarter quicker than a generator
 
 
 @dataclass
@@ -198,7 +201,8 @@ def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.nd
                  known: tuple[np.ndarray, np.ndarray] | None = None):
     """One basis for the whole LP from the block LPs' optimal bases (an *alien* basis: HiGHS squares it).
 
-    ``solved`` holds (rows, columns, basis) per block LP that reached an optimum.
+    ``solved`` holds (rows, columns, column status codes, row status codes)
+    per block LP that reached an optimum (codes as from :func:`status_codes`).
     ``known`` (column and row status codes, −1 where unknown; see
     ``gridplan.carried_basis``) holds outside the blocks solved: in the
     blocks left out, and for shared columns and rows and crossing rows.
@@ -208,8 +212,7 @@ def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.nd
     row_status = np.full(n_rows, basic, dtype=np.int64)
     shared_basic = np.zeros(n_cols, dtype=bool)
     own_col, own_row = np.zeros(n_cols, dtype=bool), np.zeros(n_rows, dtype=bool)  # set by a block's own LP
-    for rows, cols, basis in solved:
-        cs, rs = status_codes(basis.col_status), status_codes(basis.row_status)
+    for rows, cols, cs, rs in solved:
         own_cols = col_tags[cols] >= 0
         col_status[cols[own_cols]] = cs[own_cols]
         own_col[cols[own_cols]] = True
@@ -237,11 +240,20 @@ def joined_basis(n_rows: int, n_cols: int, col_tags: np.ndarray, row_tags: np.nd
 
 def status_codes(statuses: list) -> np.ndarray:
     """HiGHS basis statuses as their integer codes (``.value`` is several times quicker than ``int()``)."""
-    return np.fromiter((s.value for s in statuses), dtype=np.int64, count=len(statuses))
+    return np.fromiter(map(_VALUE, statuses), dtype=np.int64, count=len(statuses))
 
 
 class Runs:
-    """HiGHS runs in several threads that one call can stop: the losing side of a race."""
+    """HiGHS runs in several threads that one call can stop: the losing side of a race.
+
+    A run listens for the stop only once :meth:`stop` is called. highspy's
+    interrupt is a callback into Python at every simplex iteration, which
+    has to take Python's lock: kept on for the whole run, it made two block
+    LPs solved side by side take a quarter to a half longer (Dongguan's 16
+    windows: 1.2-1.8 s against 0.8-1.0 s; bench/README.md, "Block start").
+    So :meth:`stop` switches the callback on in each running instance, where
+    HiGHS sees it at its next iteration.
+    """
 
     def __init__(self):
         self.stopped = threading.Event()
@@ -250,7 +262,6 @@ class Runs:
 
     def run(self, h: highspy.Highs) -> bool:
         """Run ``h`` unless stopped; True when it ran to its end without being stopped."""
-        h.HandleUserInterrupt = True  # lets cancelSolve reach HiGHS
         with self._lock:
             if self.stopped.is_set():
                 return False
@@ -260,9 +271,7 @@ class Runs:
         finally:
             with self._lock:
                 self._running.discard(h)
-            # Unsubscribe: highspy's interrupt handler is a bound method of h held by h, a reference
-            # cycle that kept each block LP's HiGHS memory until a garbage collection.
-            h.HandleUserInterrupt = False
+            _listen_for_stop(h, False)  # an instance solved again later (a session's) must not stop at once
         return not self.stopped.is_set()
 
     def stop(self) -> None:
@@ -270,7 +279,22 @@ class Runs:
         with self._lock:
             self.stopped.set()
             for h in self._running:
-                h.cancelSolve()
+                _listen_for_stop(h, True)
+
+
+def _stop_now(event) -> None:
+    """A HiGHS interrupt callback that stops the run (a module function: no reference cycle through the instance)."""
+    event.interrupt()
+
+
+def _listen_for_stop(h: highspy.Highs, on: bool) -> None:
+    """Subscribe ``h``'s simplex, interior point and MIP interrupt callbacks to :func:`_stop_now`, or unsubscribe them."""
+    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        subscribed = _stop_now in callback.callbacks
+        if on and not subscribed:
+            callback.subscribe(_stop_now)
+        elif subscribed and not on:
+            callback.unsubscribe(_stop_now)
 
 
 def race(first: tuple[str, highspy.Highs], others: list = (), after_s: float = 0.0) -> tuple[str, highspy.Highs, int]:
@@ -423,11 +447,16 @@ def joined_start(lp: LPData, col_tags: np.ndarray, configure, n_workers: int, re
         lp.part(rows, cols).pass_to(h)
         optimal = runs.run(h) and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         report.add(max(0, int(h.getInfo().simplex_iteration_count)), optimal=optimal)
-        return rows, cols, h.getBasis() if optimal else None
+        if not optimal:
+            return None
+        # Converted here, while the other workers' HiGHS runs go on without Python's lock: in joined_basis,
+        # after the pool, this took 0.12 s of Dongguan's two years (474,000 statuses, about 0.25 us each).
+        basis = h.getBasis()
+        return rows, cols, status_codes(basis.col_status), status_codes(basis.row_status)
 
     pool = ThreadPoolExecutor(max_workers=n_workers)
     try:
-        solved = [s for s in pool.map(solve, blocks.tolist()) if s[2] is not None]
+        solved = [s for s in pool.map(solve, blocks.tolist()) if s is not None]
     except BaseException:  # Ctrl-C or an error: the block LPs still queued or running stop at once
         runs.stop()
         raise

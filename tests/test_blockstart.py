@@ -125,7 +125,7 @@ def test_a_failing_block_start_leaves_the_lp_to_a_cold_solve_and_says_so(monkeyp
 
 
 def test_a_stopped_run_ends_at_once_without_an_optimum():
-    """The losing side of a race is stopped through HiGHS's interrupt, not left to run."""
+    """The losing side of a race is stopped through HiGHS's interrupt, switched on only then, not left to run."""
     import threading
     import time
 
@@ -144,6 +144,9 @@ def test_a_stopped_run_ends_at_once_without_an_optimum():
     assert ended == [False] and time.perf_counter() - t0 < 5
     assert session.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal
     assert runs.run(session.highs) is False  # a stopped side starts nothing more
+    # The stop is not left behind in the instance: solved again by another side, it runs to the optimum.
+    assert Runs().run(session.highs) is True
+    assert session.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 def test_a_bad_block_start_choice_is_refused():

@@ -80,11 +80,8 @@ def test_known_statuses_fill_only_what_no_block_lp_solved():
     # columns 0-1 in block 0, 2-3 in block 1, 4 shared; rows 0 in block 0, 1 in block 1, 2 shared
     col_tags = np.array([0, 0, 1, 1, SHARED])
     row_tags = np.array([0, 1, SHARED])
-    solved_basis = highspy.HighsBasis()  # block 0's LP: columns 0, 1, 4 and rows 0, 2
-    solved_basis.col_status = [highspy.HighsBasisStatus.kBasic, highspy.HighsBasisStatus.kUpper,
-                               highspy.HighsBasisStatus.kLower]
-    solved_basis.row_status = [highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic]
-    solved = [(np.array([0, 2]), np.array([0, 1, 4]), solved_basis)]
+    # block 0's LP: columns 0, 1, 4 and rows 0, 2
+    solved = [(np.array([0, 2]), np.array([0, 1, 4]), np.array([BASIC, UPPER, LOWER]), np.array([LOWER, BASIC]))]
     known = (np.array([UPPER, UPPER, BASIC, UPPER, BASIC]), np.array([BASIC, UPPER, UNKNOWN]))
     basis = joined_basis(3, 5, col_tags, row_tags, solved, known)
     assert status_codes(basis.col_status).tolist() == [BASIC, UPPER, BASIC, UPPER, BASIC]  # block 0's own, then known
