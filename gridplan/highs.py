@@ -301,7 +301,9 @@ class HighsSession:
             bs.race(("cold", h))
             return None
         finish = {} if set(RESTRICTED_FINISH) & set(self.options.extra) else RESTRICTED_FINISH
-        return rs.solve(h, self.lp, held, finish)
+        # With a core per year, the years are solved apart first; on one core that would only add a finish.
+        apart = (self._year_tags(), self._configure, self._workers) if self._workers >= 2 else None
+        return rs.solve(h, self.lp, held, finish, apart)
 
     def _held_columns(self, h: highspy.Highs) -> np.ndarray | None:
         """The columns a restricted start holds at zero, or None when this solve starts otherwise:
@@ -324,11 +326,19 @@ class HighsSession:
     def _configure(self) -> highspy.Highs:
         return _configured_highs(self.options, pricing=self.pricing)
 
+    def _years(self) -> list[int]:
+        return sorted({y for by_year, _ in self.compiled.hourly for y in by_year})
+
     def _block_tags(self) -> np.ndarray:
         """The window of hours (block) of each column, for a block start."""
-        years = sorted({y for by_year, _ in self.compiled.hourly for y in by_year})
         return bs.column_blocks(self.lp.num_col, self.compiled.hourly,
-                                bs.hour_blocks(years, len(self.model.T), self.options.block_hours))
+                                bs.hour_blocks(self._years(), len(self.model.T), self.options.block_hours))
+
+    def _year_tags(self) -> np.ndarray:
+        """The planning year (block) of each column, whatever its second index counts (hours, calendar days)."""
+        longest = max((len(where) for by_year, _ in self.compiled.hourly for where in by_year.values()), default=0)
+        return bs.column_blocks(self.lp.num_col, self.compiled.hourly,
+                                {y: np.full(longest, k) for k, y in enumerate(self._years())})
 
     def run_relaxation(self) -> SolveOutcome:
         """Solve the MIP's LP relaxation (every integer made continuous) and write its values back.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -189,6 +191,23 @@ def test_representative_days_start_restricted_and_reach_the_cold_optimum(make_ca
     assert gridplan.solve(case, days=4).solver["restricted_start"] is None  # hours in sequence: nothing held
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_restricted_lp_starts_from_its_years_solved_apart_given_two_cores(threads):
+    """With a core per year the restricted LP starts from its planning years' joined optima; the optimum is the cold one."""
+    from gridplan.api import build
+    from gridplan.highs import HighsSession, SolveOptions
+
+    case = Path(__file__).resolve().parents[1] / "cases" / "dongguan.yaml"  # 2025 and 2030: two years
+    session = HighsSession(build(case, rep_days=12).ctx.model, SolveOptions(threads=threads))
+    names = ("dual_simplex_cost_perturbation_multiplier", "simplex_dual_edge_weight_strategy", "simplex_strategy")
+    options = {name: session.highs.getOptionValue(name)[1] for name in names}
+    result = session.run(write_back=False)
+    cold = HighsSession(build(case, rep_days=12).ctx.model, SolveOptions(block_start="off")).run(write_back=False)
+    assert result.restricted_start["used"] and result.restricted_start["years_apart"] == (2 if threads >= 2 else 0)
+    assert result.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert {name: session.highs.getOptionValue(name)[1] for name in names} == options  # the years' finish put back
+
+
 def test_a_restricted_start_leaves_the_session_with_its_own_options_and_basis(make_case, monkeypatch):
     """The finish's primal simplex is put back; a re-solve starts warm; a simplex_strategy of the user's wins."""
     from gridplan import restricted_start as rs
@@ -205,7 +224,7 @@ def test_a_restricted_start_leaves_the_session_with_its_own_options_and_basis(ma
     again = session.run(write_back=False)
     assert again.restricted_start is None and again.iterations["simplex"] == 0
     finishes = []
-    monkeypatch.setattr(rs, "solve", lambda h, lp, held, finish: finishes.append(finish) or rs.RestrictedStartReport(0))
+    monkeypatch.setattr(rs, "solve", lambda h, lp, held, finish, apart=None: finishes.append(finish) or rs.RestrictedStartReport(0))
     HighsSession(build(case, rep_days=6).ctx.model, SolveOptions(extra={"simplex_strategy": 1})).run(write_back=False)
     assert finishes == [{}]
 
@@ -246,8 +265,6 @@ def test_a_restricted_start_finishes_past_the_restriction_and_falls_back_when_it
 
 def test_rule_costs_with_representative_days_are_the_same_warm_and_cold():
     """``target_report(rep_days=N)`` prices each binding rule on the representative-day LP, warm as cold."""
-    from pathlib import Path
-
     from gridplan.rules import target_report
 
     case = gridplan.load_case(Path(__file__).resolve().parents[1] / "cases" / "zhaoqing.yaml")
