@@ -226,7 +226,8 @@ def _print_summary(result) -> None:
                f"{block['finish']} finish{raced})")
     restricted = (s.get("solver") or {}).get("restricted_start")
     if restricted:
-        how = (" (restricted start: each representative day's storage first closed on itself)" if restricted["used"]
+        apart = f", its {restricted['years_apart']} years solved apart" if restricted.get("years_apart") else ""
+        how = (f" (restricted start: each representative day's storage first closed on itself{apart})" if restricted["used"]
                else f" (cold: the restricted start was {restricted['first_status'].lower()})")
     out.print(f"time: build {t.get('build', 0):.1f} s, solve {t.get('solve', 0):.1f} s{how}, total {t.get('total', 0):.1f} s")
 
