@@ -26,7 +26,7 @@ from gridplan.compiler import to_highs_lp  # noqa: F401  (re-exported: gridplan.
 from gridplan.errors import InputError
 from gridplan.model.core import held_first, models_representative_days
 from gridplan.options import (  # noqa: F401  (re-exported)
-    BLOCK_START, DEFAULT_METHOD, METHODS, RESTRICTED_FINISH, SIMPLEX_PRICING, SolveOptions, pricing_for)
+    BLOCK_START, DEFAULT_METHOD, FROM_BASIS, METHODS, RESTRICTED_FINISH, SIMPLEX_PRICING, SolveOptions, pricing_for)
 
 @dataclass
 class SolveOutcome:
@@ -298,7 +298,13 @@ class HighsSession:
         """
         held = self._held_columns(h)
         if held is None:
-            bs.race(("cold", h))
+            from_basis = h.getBasis().valid and self.options.method == "simplex" and not self.is_mip
+            options = {k: v for k, v in FROM_BASIS.items() if k not in self.options.extra} if from_basis else {}
+            own = bs.set_options(h, options)
+            try:
+                bs.race(("warm" if from_basis else "cold", h))
+            finally:
+                bs.set_options(h, own)
             return None
         finish = {} if set(RESTRICTED_FINISH) & set(self.options.extra) else RESTRICTED_FINISH
         # With a core per year, the years are solved apart first; on one core that would only add a finish.

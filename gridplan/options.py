@@ -32,6 +32,13 @@ AUTO_PRICING = {"hours": "dantzig", "representative days": "devex"}
 #: 9.6 s solving cold (bench/README.md, "restricted_start.py"). A ``simplex_strategy`` of the user's wins.
 RESTRICTED_FINISH = {"simplex_strategy": 4}
 
+#: HiGHS options for an LP re-solved from a basis it holds (a rule priced warm, a sweep neighbour):
+#: dual simplex without cost perturbation. A perturbed re-solve ends optimal for the perturbed costs
+#: and then cleans up by primal simplex on the unpresolved LP; pricing the Shajiao retirement warm took
+#: 0.71 s and 11,262 iterations with it, 0.21 s and 1,825 without (bench/README.md, "fast_studies.py").
+#: The block start's finishes run the same way. An option of the user's of the same name wins.
+FROM_BASIS = {"dual_simplex_cost_perturbation_multiplier": 0.0}
+
 
 def pricing_for(name: str, representative_days: bool) -> str:
     """The pricing rule a solve uses: ``name``, or what ``auto`` picks for this kind of LP."""

@@ -56,3 +56,27 @@ def test_remembers_only_the_last_few_structures(case):
     solve(case, days=8, warm_starts=warm)  # pushes the 7-day basis out
     assert solve(case, days=7, warm_starts=warm).solver["warm_started"] is False
     assert solve(case, days=7, warm_starts=warm).solver["warm_started"] is True
+
+
+@pytest.mark.parametrize("users", [None, 0.5])
+def test_a_re_solve_from_a_basis_runs_unperturbed_and_puts_the_options_back(case, monkeypatch, users):
+    """From a basis, dual simplex runs without cost perturbation (unless the user set it), then the session's options return."""
+    from gridplan import blockstart as bs
+    from gridplan.api import build
+    from gridplan.highs import HighsSession, SolveOptions
+
+    name = "dual_simplex_cost_perturbation_multiplier"
+    extra = {} if users is None else {name: users}
+    session = HighsSession(build(case, days=14).ctx.model, SolveOptions(extra=extra))
+    own = session.highs.getOptionValue(name)[1]
+    seen = []
+    race = bs.race
+    monkeypatch.setattr(bs, "race", lambda first, *a, **k: seen.append((first[0], first[1].getOptionValue(name)[1]))
+                        or race(first, *a, **k))
+    base = session.run(write_back=False)
+    session.highs.changeColCost(0, float(session.lp.cost[0]) * 1.5 + 1.0)  # a neighbour: one cost changed
+    again = session.run(write_back=False)
+    assert base.status == again.status == "optimal"
+    assert seen[0] == ("cold", own)  # a cold solve keeps HiGHS's perturbation
+    assert seen[-1] == ("warm", 0.0 if users is None else users)
+    assert session.highs.getOptionValue(name)[1] == own
