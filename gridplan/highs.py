@@ -298,7 +298,9 @@ class HighsSession:
         """
         held = self._held_columns(h)
         if held is None:
-            from_basis = h.getBasis().valid and self.options.method == "simplex" and not self.is_mip
+            # a basis is used by simplex: chosen, HiGHS's choice, or set for a re-solve of an interior point run
+            from_basis = (not self.is_mip and h.getBasis().valid
+                          and h.getOptionValue("solver")[1] in ("simplex", "choose"))
             options = {k: v for k, v in FROM_BASIS.items() if k not in self.options.extra} if from_basis else {}
             own = bs.set_options(h, options)
             try:
