@@ -55,13 +55,14 @@ import scipy.sparse as sp
 
 from gridplan import collector
 from gridplan.lp import LPData
+from gridplan.options import FROM_BASIS
 
 #: With ``block_start="auto"``, LPs with fewer rows start cold: they solve in a few seconds at most
 #: (a 28-day Dongguan pathway, 19,151 rows: 0.3 s), where the windows and a second copy of the LP are not worth it.
 MIN_ROWS = 100_000
 #: The finishes from a joined basis, by name: dual simplex options (HiGHS names). With two cores or
 #: more they race, the first alone for :data:`FINISH_ALONE_S` seconds; with one core
-#: :data:`ONE_CORE_FINISH` runs alone. Neither perturbs the costs: a perturbed finish ends optimal
+#: :data:`ONE_CORE_FINISH` runs alone. Neither perturbs the costs (:data:`gridplan.options.FROM_BASIS`): a perturbed finish ends optimal
 #: only for the perturbed costs, and the primal simplex clean-up that follows ran at 2 ms an
 #: iteration on the unpresolved LP (Zhuhai's two years: 55 s to finish with it, 4 s without).
 #: Finishes alone, 1,095 h windows: Devex took 0.6 s on Dongguan's two years, 4 s on Zhuhai's and
@@ -69,8 +70,8 @@ MIN_ROWS = 100_000
 #: 8 s on Jieyang 2030, where Devex took 26 and 33 s. Devex first: the ten city LPs took 75 s in
 #: all, against 93 s with Dantzig first (bench/README.md, "Block start").
 FINISHES = {
-    "devex": {"simplex_dual_edge_weight_strategy": 1, "dual_simplex_cost_perturbation_multiplier": 0.0},
-    "dantzig": {"simplex_dual_edge_weight_strategy": 0, "dual_simplex_cost_perturbation_multiplier": 0.0},
+    "devex": {"simplex_dual_edge_weight_strategy": 1, **FROM_BASIS},
+    "dantzig": {"simplex_dual_edge_weight_strategy": 0, **FROM_BASIS},
 }
 
 #: The finish run alone on one core: 50 s on the five LPs above, against 70 s for Devex.

@@ -36,7 +36,8 @@ RESTRICTED_FINISH = {"simplex_strategy": 4}
 #: dual simplex without cost perturbation. A perturbed re-solve ends optimal for the perturbed costs
 #: and then cleans up by primal simplex on the unpresolved LP; pricing the Shajiao retirement warm took
 #: 0.71 s and 11,262 iterations with it, 0.21 s and 1,825 without (bench/README.md, "fast_studies.py").
-#: The block start's finishes run the same way. An option of the user's of the same name wins.
+#: The block start's finishes (``gridplan.blockstart.FINISHES``) add their pricing to these. In a plain
+#: re-solve (``HighsSession``) an option of the user's of the same name wins.
 FROM_BASIS = {"dual_simplex_cost_perturbation_multiplier": 0.0}
 
 
